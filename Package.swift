@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "QKit",
+    products: [
+        .library(name: "QCore", targets: ["QCore"]),
+    ],
+    dependencies: [
+        // swift-log: Qt's qWarning() channel (misuse warnings, QKIT_FATAL_WARNINGS).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibevent",
+            path: "Sources/CLibevent",
+            pkgConfig: "libevent_pthreads",
+            providers: [.apt(["libevent-dev", "pkg-config"])]
+        ),
+        .target(
+            name: "QCore",
+            dependencies: [
+                "CLibevent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "QCoreTests",
+            dependencies: ["QCore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

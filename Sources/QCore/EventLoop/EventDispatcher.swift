@@ -1,0 +1,119 @@
+import CLibevent
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `evthread_use_pthreads()` must run before the first event base exists; a global `let`
+/// initialiser runs exactly once, thread-safely.
+private let libeventThreadingReady: Bool = evthread_use_pthreads() == 0
+
+/// The cross-thread handle of a dispatcher: wakes its `event_base_loop` from any thread.
+/// libevent's threading support makes `event_active` safe to call from other threads.
+final class EventDispatcherWaker: @unchecked Sendable {
+    let event: OpaquePointer
+
+    init(event: OpaquePointer) { self.event = event }
+
+    func wake() { event_active(event, Int32(EV_READ), 0) }
+}
+
+/// One thread's libevent loop, run the way Qt's Unix dispatcher runs an iteration:
+/// posted events, then (maybe) wait, then socket notifiers, then timers.
+/// libevent callbacks only record what fired; user code runs after `event_base_loop`
+/// returns, so slots may start nested loops freely (libevent forbids re-entering a base).
+final class EventDispatcher {
+    let base: OpaquePointer
+    let waker: EventDispatcherWaker
+    unowned(unsafe) let threadData: ThreadData
+
+    /// Filled by libevent callbacks during `event_base_loop`.
+    var firedWatches: [SocketWatch] = []
+    var firedTimers: [TimerRecord] = []
+    /// Timers that fired while timers were excluded: delivered by a later iteration.
+    var deferredTimers: [TimerRecord] = []
+    var timers: [Int: TimerRecord] = [:]
+    var zeroTimerCount = 0
+    var watchCount = 0
+    /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
+    private var passesSincePoll = 0
+
+    init(threadData: ThreadData) {
+        precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")
+        let config = event_config_new()
+        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
+        guard let base = event_base_new_with_config(config) else {
+            fatalError("QKit: event_base_new_with_config failed (out of memory or descriptors)")
+        }
+        event_config_free(config)
+        self.base = base
+        self.threadData = threadData
+        guard let wakeEvent = event_new(base, -1, 0, qkitWakeCallback, nil) else {
+            fatalError("QKit: event_new failed for the wake-up event")
+        }
+        waker = EventDispatcherWaker(event: wakeEvent)
+    }
+
+    deinit {
+        for record in timers.values { record.releaseEvent() }
+        timers.removeAll()
+        event_free(waker.event)
+        event_base_free(base)
+    }
+
+    /// One iteration. Returns whether anything was handled.
+    @discardableResult
+    func processEvents(_ flags: QEventLoop.ProcessEventsFlags) -> Bool {
+        // 1. awake; 2. posted events queued before this step.
+        var handled = threadData.sendPostedEvents()
+
+        // 3. wait (or poll) for sockets and timers.
+        var canWait = flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
+        if canWait { canWait = threadData.prepareToBlock() }
+        if canWait {
+            passesSincePoll = 0
+            event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
+        } else if watchCount + timers.count > 0 && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled) {
+            passesSincePoll = 0
+            event_base_loop(base, EVLOOP_NONBLOCK)
+        } else {
+            // A burst of posted events: libevent is polled every 16 passes so sockets and
+            // timers are never starved, without a syscall per queued call.
+            passesSincePoll += 1
+        }
+
+        // 4. socket notifiers.
+        if !firedWatches.isEmpty {
+            let fired = firedWatches
+            firedWatches.removeAll(keepingCapacity: true)
+            if !flags.contains(.excludeSocketNotifiers) {
+                for watch in fired where watch.deliver(threadData) { handled = true }
+            }
+        }
+
+        // 5. timers that are due, in deadline order (same interval started in order fire in order).
+        if !firedTimers.isEmpty || !deferredTimers.isEmpty {
+            var fired = deferredTimers + firedTimers
+            deferredTimers.removeAll()
+            firedTimers.removeAll(keepingCapacity: true)
+            if flags.contains(.x11ExcludeTimers) {
+                deferredTimers = fired
+            } else {
+                fired.sort { $0.deadline != $1.deadline ? $0.deadline < $1.deadline : $0.sequence < $1.sequence }
+                for record in fired where record.fire(threadData) { handled = true }
+            }
+        }
+        return handled
+    }
+}
+
+/// The wake-up event's callback: it only makes `event_base_loop` return.
+private func qkitWakeCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {}
+
+/// Monotonic nanoseconds, the clock of timers and QElapsedTimer.
+@inline(__always) func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}

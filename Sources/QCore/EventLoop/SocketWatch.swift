@@ -1,0 +1,63 @@
+import CLibevent
+
+/// A libevent I/O event for one descriptor and direction (read or write), owned by a
+/// QSocketNotifier. Its callback only records that it fired; delivery happens in step 4.
+final class SocketWatch {
+    let fd: Int32
+    unowned(unsafe) let dispatcher: EventDispatcher
+    /// The notifier to deliver to; nil once it is gone.
+    unowned(unsafe) var notifier: QSocketNotifier?
+    private var event: OpaquePointer?
+    private(set) var isEnabled = false
+
+    init(fd: Int32, write: Bool, notifier: QSocketNotifier, dispatcher: EventDispatcher) {
+        self.fd = fd
+        self.dispatcher = dispatcher
+        self.notifier = notifier
+        let what = Int16(write ? EV_WRITE : EV_READ) | Int16(EV_PERSIST)
+        event = event_new(dispatcher.base, fd, what, qkitSocketCallback, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { invalidate() }
+
+    func setEnabled(_ enable: Bool) {
+        guard enable != isEnabled, let event else { return }
+        isEnabled = enable
+        if enable {
+            event_add(event, nil)
+            dispatcher.watchCount += 1
+        } else {
+            event_del(event)
+            dispatcher.watchCount -= 1
+        }
+    }
+
+    /// Frees the libevent event; the watch never fires again.
+    func invalidate() {
+        setEnabled(false)
+        notifier = nil
+        if let event {
+            event_free(event)
+            self.event = nil
+        }
+    }
+
+    fileprivate func fired() {
+        dispatcher.firedWatches.append(self)
+    }
+
+    /// Step 4: delivers QEvent.sockAct to the notifier if it is still enabled.
+    func deliver(_ threadData: ThreadData) -> Bool {
+        guard isEnabled, let notifier else { return false }
+        threadData.scopeLevel += 1
+        _ = QCoreApplication.notify(notifier, QEvent(.sockAct))
+        threadData.scopeLevel -= 1
+        return true
+    }
+}
+
+private func qkitSocketCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    // Safe: the watch frees this event in invalidate()/deinit, so it is alive while the event can fire.
+    Unmanaged<SocketWatch>.fromOpaque(context).takeUnretainedValue().fired()
+}

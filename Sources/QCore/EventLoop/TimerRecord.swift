@@ -1,0 +1,133 @@
+import CLibevent
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Timer ids are unique among live timers across all threads.
+private let nextTimerId = Atomic<Int>(1)
+private let nextTimerSequence = Atomic<UInt64>(1)
+
+/// One running timer (Qt's `QTimerInfo`): a non-persistent libevent timeout, re-added after
+/// its handler returns, so it fires at most once per iteration and never while its handler runs.
+final class TimerRecord {
+    let id: Int
+    /// The interval in ms after Qt's timer-type adjustment.
+    let interval: Int
+    let type: Qt.TimerType
+    unowned(unsafe) let object: QObject
+    unowned(unsafe) let dispatcher: EventDispatcher
+    private var event: OpaquePointer?
+    /// When it is due, in monotonic ns.
+    private(set) var deadline: UInt64
+    /// Start order: breaks deadline ties so timers started in order fire in order.
+    let sequence: UInt64
+    private(set) var isActive = true
+    private var inHandler = false
+
+    init(object: QObject, interval: Int, type: Qt.TimerType, dispatcher: EventDispatcher, id: Int? = nil) {
+        self.id = id ?? nextTimerId.wrappingAdd(1, ordering: .relaxed).oldValue
+        sequence = nextTimerSequence.wrappingAdd(1, ordering: .relaxed).oldValue
+        self.object = object
+        self.type = type
+        self.interval = TimerRecord.effectiveInterval(interval, type)
+        self.dispatcher = dispatcher
+        deadline = monotonicNanoseconds() &+ UInt64(self.interval) &* 1_000_000
+        event = event_new(dispatcher.base, -1, 0, qkitTimerCallback, Unmanaged.passUnretained(self).toOpaque())
+        if self.interval == 0 { dispatcher.zeroTimerCount += 1 }
+        add(afterNanoseconds: UInt64(self.interval) &* 1_000_000)
+    }
+
+    deinit { releaseEvent() }
+
+    /// Qt's timer types: Coarse ≤ 20 ms behaves as Precise, ≥ 20 s as VeryCoarse;
+    /// VeryCoarse rounds to the nearest second (500 ms rounds up).
+    static func effectiveInterval(_ interval: Int, _ type: Qt.TimerType) -> Int {
+        let veryCoarse = type == .veryCoarse || (type == .coarse && interval >= 20_000)
+        guard veryCoarse else { return interval }
+        return (interval + 500) / 1000 * 1000
+    }
+
+    /// Milliseconds until it is due (rounded up), 0 when overdue.
+    var remainingMilliseconds: Int {
+        let now = monotonicNanoseconds()
+        guard deadline > now else { return 0 }
+        return Int((deadline - now + 999_999) / 1_000_000)
+    }
+
+    private func add(afterNanoseconds ns: UInt64) {
+        guard let event else { return }
+        var tv = timeval(tv_sec: Int(ns / 1_000_000_000), tv_usec: Int(ns % 1_000_000_000 / 1000))
+        event_add(event, &tv)
+    }
+
+    /// Stops it for good (killTimer, owner teardown).
+    func kill() {
+        guard isActive else { return }
+        isActive = false
+        if interval == 0 { dispatcher.zeroTimerCount -= 1 }
+        releaseEvent()
+    }
+
+    func releaseEvent() {
+        if let event {
+            event_del(event)
+            event_free(event)
+            self.event = nil
+        }
+    }
+
+    /// Called by libevent when due: record it for step 5 of the iteration.
+    fileprivate func fired() {
+        dispatcher.firedTimers.append(self)
+    }
+
+    /// Step 5: sends the QTimerEvent, then schedules the next timeout (no catch-up burst).
+    func fire(_ threadData: ThreadData) -> Bool {
+        guard isActive, !inHandler else { return false }
+        inHandler = true
+        threadData.scopeLevel += 1
+        _ = QCoreApplication.notify(object, QTimerEvent(id))
+        threadData.scopeLevel -= 1
+        inHandler = false
+        guard isActive else { return true }
+        let step = UInt64(interval) &* 1_000_000
+        let now = monotonicNanoseconds()
+        var next = deadline &+ step
+        if next <= now { next = now &+ step }
+        deadline = next
+        add(afterNanoseconds: next - now)
+        return true
+    }
+}
+
+private func qkitTimerCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    // Safe: the record frees this event in kill()/deinit, so it is alive while the event can fire.
+    Unmanaged<TimerRecord>.fromOpaque(context).takeUnretainedValue().fired()
+}
+
+extension EventDispatcher {
+    /// Registers a timer for `object`; returns its id.
+    @discardableResult
+    func registerTimer(object: QObject, interval: Int, type: Qt.TimerType, id: Int? = nil) -> Int {
+        let record = TimerRecord(object: object, interval: interval, type: type, dispatcher: self, id: id)
+        timers[record.id] = record
+        return record.id
+    }
+
+    /// Kills a timer; returns false when the id is unknown here.
+    @discardableResult
+    func unregisterTimer(_ id: Int) -> Bool {
+        guard let record = timers.removeValue(forKey: id) else { return false }
+        record.kill()
+        return true
+    }
+
+    func remainingTime(_ id: Int) -> Int {
+        timers[id]?.remainingMilliseconds ?? -1
+    }
+
+    func interval(ofTimer id: Int) -> Int? { timers[id]?.interval }
+}

@@ -1,0 +1,132 @@
+import Synchronization
+
+/// The base of all events (Qt's `QEvent`): a type, and an accepted flag that handlers may clear.
+/// Subclass it for custom events with a type from `QEvent.registerEventType()`.
+open class QEvent {
+    /// Qt's `QEvent::Type`: built-in values keep Qt's numbers; user types lie in `user...maxUser`.
+    public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: Int
+        /// Creates an event type from Qt's number.
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Creates an event type from Qt's number.
+        public init(_ rawValue: Int) { self.rawValue = rawValue }
+
+        /// Qt: `QEvent::None`.
+        public static let none = EventType(0)
+        /// Qt: `QEvent::Timer`, sent by `startTimer` timers.
+        public static let timer = EventType(1)
+        /// Qt: `QEvent::Quit`, sent by `QCoreApplication.quit()`.
+        public static let quit = EventType(8)
+        /// Qt: `QEvent::MetaCall`, a queued slot invocation.
+        public static let metaCall = EventType(43)
+        /// Qt: `QEvent::SockAct`, a socket notifier activation.
+        public static let sockAct = EventType(50)
+        /// Qt: `QEvent::DeferredDelete`, posted by `deleteLater()`.
+        public static let deferredDelete = EventType(52)
+        /// Qt: `QEvent::ChildAdded`.
+        public static let childAdded = EventType(68)
+        /// Qt: `QEvent::ChildRemoved`.
+        public static let childRemoved = EventType(71)
+        /// Qt: `QEvent::ThreadChange`, sent before `moveToThread` moves the object.
+        public static let threadChange = EventType(22)
+        /// Qt: `QEvent::User`, the first user event type.
+        public static let user = EventType(1000)
+        /// Qt: `QEvent::MaxUser`, the last user event type.
+        public static let maxUser = EventType(65535)
+
+        public var description: String { "QEvent.EventType(\(rawValue))" }
+    }
+
+    /// The event's type.
+    public let type: EventType
+    /// Whether the receiver wants it (Qt's default: accepted).
+    public var isAccepted = true
+    /// True for events that come from outside the application (socket and timer activations).
+    public internal(set) var spontaneous = false
+
+    /// Creates an event of the given type.
+    public init(_ type: EventType) { self.type = type }
+
+    /// Qt: `QEvent::accept()`.
+    public func accept() { isAccepted = true }
+    /// Qt: `QEvent::ignore()`.
+    public func ignore() { isAccepted = false }
+
+    /// Reserves a user event type (from `maxUser` downwards, or `hint` if it is free);
+    /// returns `nil`... never: when the range is exhausted it returns `.none`, like Qt's -1.
+    public static func registerEventType(_ hint: Int = -1) -> EventType {
+        registeredEventTypes.withLock { used in
+            if hint >= EventType.user.rawValue && hint <= EventType.maxUser.rawValue && !used.contains(hint) {
+                used.insert(hint)
+                return EventType(hint)
+            }
+            var candidate = EventType.maxUser.rawValue
+            while candidate >= EventType.user.rawValue {
+                if !used.contains(candidate) {
+                    used.insert(candidate)
+                    return EventType(candidate)
+                }
+                candidate -= 1
+            }
+            return .none
+        }
+    }
+}
+
+private let registeredEventTypes = Mutex<Set<Int>>([])
+
+/// Qt's `QTimerEvent`: delivered to `timerEvent(_:)` for timers from `startTimer`.
+open class QTimerEvent: QEvent {
+    /// The id returned by `startTimer`.
+    public let timerId: Int
+    /// Creates a timer event for `timerId`.
+    public init(_ timerId: Int) {
+        self.timerId = timerId
+        super.init(.timer)
+        spontaneous = true
+    }
+}
+
+/// Qt's `QChildEvent`: ChildAdded / ChildRemoved, sent synchronously to the parent.
+open class QChildEvent: QEvent {
+    /// The child that was added or removed.
+    public let child: QObject
+    /// Creates a child event (`.childAdded` or `.childRemoved`).
+    public init(_ type: EventType, _ child: QObject) {
+        self.child = child
+        super.init(type)
+    }
+    /// True for ChildAdded.
+    public var added: Bool { type == .childAdded }
+    /// True for ChildRemoved.
+    public var removed: Bool { type == .childRemoved }
+}
+
+/// Posted by `deleteLater()`; remembers the loop level at which it was posted.
+final class DeferredDeleteEvent: QEvent {
+    let loopLevel: Int
+    init(loopLevel: Int) {
+        self.loopLevel = loopLevel
+        super.init(.deferredDelete)
+    }
+}
+
+/// An internal posted call (queued slot, invokeMethod, QThread quit): run as it is on the
+/// target thread, without a receiver's `event()`.
+class QueuedCallEvent: QEvent {
+    /// A blocking-queued emitter waiting for this call: woken when the call is released,
+    /// whether it ran or was dropped (so a dropped call never deadlocks its emitter).
+    var waiter: WaitCondition?
+    init() { super.init(.metaCall) }
+    deinit { waiter?.signal() }
+    func invoke() {}
+}
+
+/// A posted closure bound to an optional guard connection (dropped if its context died).
+final class ClosureCallEvent: QueuedCallEvent {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+    }
+    override func invoke() { body() }
+}

@@ -1,0 +1,79 @@
+extension QObject {
+    /// The parent, or nil. Qt: `QObject::parent()`.
+    public var parent: QObject? { parentStorage }
+
+    /// The children in insertion order. Qt: `QObject::children()`.
+    public var children: [QObject] { childList }
+
+    /// Moves the object under `parent` (at the end of its children), or makes it top-level.
+    /// Sends ChildRemoved to the old parent, then ChildAdded to the new one, synchronously.
+    /// A parent in another thread is refused with a warning (the object then has no parent).
+    public func setParent(_ parent: QObject?) {
+        assertAffinity("setParent")
+        if parent === parentStorage { return }
+        detachFromParent(sendEvent: true)
+        if let parent { attach(to: parent) }
+    }
+
+    func attach(to parent: QObject) {
+        guard parent.threadData === threadData else {
+            Diagnostics.warning(
+                "QObject::setParent: cannot set parent of \(describe(self)), new parent \(describe(parent)) "
+                    + "is in a different thread (\(parent.threadData.debugName), object in \(threadData.debugName))")
+            return
+        }
+        if parent.isDeleted { return }
+        var p: QObject? = parent
+        while let ancestor = p {
+            if ancestor === self {
+                Diagnostics.warning("QObject::setParent: \(describe(self)) cannot be its own ancestor")
+                return
+            }
+            p = ancestor.parentStorage
+        }
+        parentStorage = parent
+        parent.childList.append(self)
+        _ = QCoreApplication.sendEvent(parent, QChildEvent(.childAdded, self))
+    }
+
+    /// Leaves the parent's list. ChildRemoved goes to the parent unless it is deleting its children.
+    func detachFromParent(sendEvent: Bool) {
+        guard let parent = parentStorage else { return }
+        parentStorage = nil
+        if parent.state.contains(.deletingChildren) { return }
+        if let index = parent.childList.lastIndex(where: { $0 === self }) {
+            parent.childList.remove(at: index)
+        }
+        if sendEvent && !parent.state.contains(.deleted) {
+            _ = QCoreApplication.sendEvent(parent, QChildEvent(.childRemoved, self))
+        }
+    }
+
+    /// The first child of type `T` (optionally named `name`), searching breadth-first when recursive.
+    /// Qt: `findChild<T>(name, options)`.
+    public func findChild<T: QObject>(_ type: T.Type = T.self, name: String? = nil, recursive: Bool = true) -> T? {
+        for child in childList {
+            if let match = child as? T, name == nil || child.objectName == name! { return match }
+        }
+        guard recursive else { return nil }
+        for child in childList {
+            if let match = child.findChild(type, name: name, recursive: true) { return match }
+        }
+        return nil
+    }
+
+    /// Every descendant of type `T` (optionally named `name`), depth-first in child order.
+    /// Qt: `findChildren<T>(name, options)`.
+    public func findChildren<T: QObject>(_ type: T.Type = T.self, name: String? = nil, recursive: Bool = true) -> [T] {
+        var result: [T] = []
+        collectChildren(type, name: name, recursive: recursive, into: &result)
+        return result
+    }
+
+    private func collectChildren<T: QObject>(_ type: T.Type, name: String?, recursive: Bool, into result: inout [T]) {
+        for child in childList {
+            if let match = child as? T, name == nil || child.objectName == name! { result.append(match) }
+            if recursive { child.collectChildren(type, name: name, recursive: true, into: &result) }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+extension QObject {
+    /// True once the destruction sequence has run (by `delete()`, `deleteLater()`, the
+    /// parent's deletion or the last reference going away).
+    public var isDeleted: Bool { state.contains(.deleted) }
+
+    /// Emitted once when the object is destroyed, however that happens, with its identity
+    /// (the object itself may already be half gone). Qt: `destroyed(QObject *)`.
+    public var destroyed: Signal<ObjectIdentifier> {
+        if let s = extra?.destroyedSignal { return s }
+        let s = Signal<ObjectIdentifier>(owner: self)
+        extraData.destroyedSignal = s
+        return s
+    }
+
+    /// Qt's `delete obj`: runs the whole destruction sequence now: `destroyed`, every
+    /// connection in and out removed, children deleted depth-first in order, then the object
+    /// leaves its parent (which gets ChildRemoved). The Swift object lives on while
+    /// referenced, with `isDeleted` true.
+    public func delete() {
+        guard !isDeleted else { return }
+        assertAffinity("delete()")
+        runDestruction(leaveParent: true)
+    }
+
+    /// Schedules `delete()` for when control returns to the event loop that is running now
+    /// (not a nested `processEvents` or nested loop in the same slot); before any loop ran,
+    /// the first loop deletes it. Calling it again does nothing. Thread-safe.
+    public func deleteLater() {
+        if state.contains(.deleted) || state.contains(.deleteLaterPosted) { return }
+        state.insert(.deleteLaterPosted)
+        let data = threadData
+        let level = data.isCurrent ? data.loopLevel + data.scopeLevel : 0
+        data.post(PostedEvent(receiver: self, event: DeferredDeleteEvent(loopLevel: level), priority: 0))
+    }
+
+    /// Qt's destructor sequence (steps 2 to 7 of QT_BEHAVIOUR 1.1).
+    func runDestruction(leaveParent: Bool) {
+        state.insert(.deleted)
+        let inDeinit = state.contains(.inDeinit)
+        // 2. signals are unblocked.
+        if state.contains(.signalsBlocked) { _ = blockSignals(false) }
+        if let extra {
+            // Connections into this object die first: its own slots are not invoked any more.
+            killIncomingConnections()
+            if inDeinit {
+                // sender() must never hand out an object that is being deinitialised.
+                for signal in extra.signals { signal.ownerGone = true }
+            }
+            // 4. destroyed, exactly once.
+            extra.destroyedSignal?.emit(ObjectIdentifier(self))
+            // 5. every connection out of this object is removed.
+            for signal in extra.signals { signal.removeAllConnections() }
+            // Timers die with their object.
+            if !extra.timerIds.isEmpty { killAllTimers() }
+        }
+        // 6. children, in list order, depth-first; a child may delete a sibling meanwhile.
+        if !childList.isEmpty {
+            state.insert(.deletingChildren)
+            let kids = childList
+            for kid in kids where kid.parentStorage === self {
+                kid.parentStorage = nil
+                if !kid.isDeleted { kid.runDestruction(leaveParent: false) }
+            }
+            childList.removeAll()
+            state.remove(.deletingChildren)
+        }
+        // 7. leave the parent (ChildRemoved only when deleted directly). Pending posted
+        // events are skipped at delivery (the receiver is deleted).
+        if leaveParent { detachFromParent(sendEvent: true) } else { parentStorage = nil }
+    }
+
+    /// Marks every connection whose receiver/context is this object as gone. The signals
+    /// (perhaps in other threads) drop them from their lists at their next emission.
+    func killIncomingConnections() {
+        guard let extra else { return }
+        connectionRegistryLock.withLock {
+            for connection in extra.incoming.values {
+                connection.alive.store(false, ordering: .releasing)
+                connection.receiverGone.store(true, ordering: .releasing)
+            }
+            extra.incoming.removeAll()
+        }
+    }
+}

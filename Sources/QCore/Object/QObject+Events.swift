@@ -1,0 +1,56 @@
+extension QObject {
+    /// QObject's own event handling (see `event(_:)`).
+    func defaultEvent(_ event: QEvent) -> Bool {
+        switch event.type {
+        case .timer:
+            if let timerEvent = event as? QTimerEvent { self.timerEvent(timerEvent) }
+        case .childAdded, .childRemoved:
+            if let childEvent = event as? QChildEvent { self.childEvent(childEvent) }
+        case .deferredDelete:
+            delete()
+        case .metaCall:
+            if let call = event as? QueuedCallEvent {
+                call.invoke()
+                call.waiter?.signal()
+            }
+        case .threadChange:
+            break
+        default:
+            if event.type.rawValue >= QEvent.EventType.user.rawValue {
+                customEvent(event)
+                return true
+            }
+            return false
+        }
+        return true
+    }
+
+    /// Makes `filter` see this object's events before it does; the most recently installed
+    /// filter runs first. The filter must live in the same thread (else a warning).
+    public func installEventFilter(_ filter: QObject) {
+        guard filter.threadData === threadData else {
+            Diagnostics.warning(
+                "QObject::installEventFilter: cannot filter events for objects in a different thread "
+                    + "(\(describe(filter)) in \(filter.threadData.debugName), \(describe(self)) in \(threadData.debugName))")
+            return
+        }
+        removeEventFilter(filter)
+        extraData.eventFilters.append(WeakObject(object: filter))
+    }
+
+    /// Removes an installed event filter (nothing happens if it is not installed).
+    public func removeEventFilter(_ filter: QObject) {
+        extra?.eventFilters.removeAll { $0.object == nil || $0.object === filter }
+    }
+
+    /// Runs the installed filters, most recent first; true if one of them consumed the event.
+    func runEventFilters(_ event: QEvent) -> Bool {
+        guard let filters = extra?.eventFilters, !filters.isEmpty else { return false }
+        for entry in filters.reversed() {
+            guard let filter = entry.object, !filter.isDeleted else { continue }
+            if filter.threadData !== threadData { continue }
+            if filter.eventFilter(self, event) { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,52 @@
+extension QObject {
+    /// Moves this object and its children to `thread`: their slots, timers and posted events
+    /// run there from now on. Refused with a warning (returns false) for an object with a
+    /// parent or when called from another thread than the object's. Running timers restart
+    /// in the new thread with the same interval. Qt: `QObject::moveToThread`.
+    @discardableResult
+    public func moveToThread(_ thread: QThread) -> Bool {
+        let target = thread.managed
+        if threadData === target { return true }
+        if parentStorage != nil {
+            Diagnostics.warning("QObject::moveToThread: Cannot move objects with a parent (\(describe(self)))")
+            return false
+        }
+        if isForeignThread() {
+            Diagnostics.warning(
+                "QObject::moveToThread: Current thread (\(ThreadData.currentDebugName)) is not the object's thread "
+                    + "(\(threadData.debugName)). Cannot move \(describe(self)) to \(target.debugName).")
+            return false
+        }
+        _ = QCoreApplication.sendEvent(self, QEvent(.threadChange))
+        var timers: [(QObject, Int, Int, Qt.TimerType)] = []
+        moveSubtree(to: target, timers: &timers)
+        if !timers.isEmpty {
+            target.post(PostedEvent(receiver: nil, event: ClosureCallEvent {
+                for (object, id, interval, type) in timers where !object.isDeleted && object.threadData === target {
+                    if object.extra?.timerIds.contains(id) == true {
+                        target.dispatcher.registerTimer(object: object, interval: interval, type: type, id: id)
+                    }
+                }
+            }, priority: 0))
+        }
+        return true
+    }
+
+    private func moveSubtree(to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)]) {
+        if let extra, !extra.timerIds.isEmpty, let dispatcher = threadData.dispatcherStorage {
+            for id in extra.timerIds {
+                if let record = dispatcher.timers[id] {
+                    timers.append((self, id, record.interval, record.type))
+                    dispatcher.unregisterTimer(id)
+                }
+            }
+        }
+        threadData = target
+        if let extra, !extra.incoming.isEmpty {
+            connectionRegistryLock.withLock {
+                for connection in extra.incoming.values { connection.setReceiverThread(target) }
+            }
+        }
+        for child in childList { child.moveSubtree(to: target, timers: &timers) }
+    }
+}

@@ -1,0 +1,137 @@
+/// Qt's `QObject`: a node of the object tree (the parent owns its children), with an object
+/// name, thread affinity, events, timers and signals. `delete()` runs Qt's destruction
+/// sequence now; dropping the last reference runs it too, so `destroyed` fires exactly once.
+open class QObject {
+    /// The parent (not retained: the parent retains its children and clears this on teardown).
+    unowned(unsafe) var parentStorage: QObject?
+    /// Children in insertion order (retained).
+    var childList: [QObject] = []
+    /// The thread this object lives in.
+    @usableFromInline var threadData: ThreadData
+    var state: ObjectState = []
+    /// Rarely used parts (name, signals, connections, filters, timers), allocated on demand.
+    var extra: ObjectExtra?
+
+    /// Creates an object in the current thread, as the last child of `parent` (which must
+    /// live in the same thread; otherwise Qt warns and the object gets no parent).
+    public init(parent: QObject? = nil) {
+        threadData = ThreadData.current
+        if let parent { attach(to: parent) }
+    }
+
+    /// An object whose thread is given (QThread objects of adopted threads).
+    init(threadData: ThreadData) {
+        self.threadData = threadData
+    }
+
+    deinit {
+        if !state.contains(.deleted) {
+            state.insert(.inDeinit)
+            runDestruction(leaveParent: false)
+        }
+    }
+
+    /// Receives every event sent or posted to this object. The default dispatches Timer to
+    /// `timerEvent`, ChildAdded/ChildRemoved to `childEvent`, DeferredDelete to `delete()`,
+    /// and user types to `customEvent`; it returns false for types it does not know.
+    open func event(_ event: QEvent) -> Bool { defaultEvent(event) }
+
+    /// Called for events sent to objects this one filters (see `installEventFilter`);
+    /// return true to stop the event. The default returns false.
+    open func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool { false }
+
+    /// Timer events for timers started with `startTimer`.
+    open func timerEvent(_ event: QTimerEvent) {}
+
+    /// ChildAdded / ChildRemoved, sent synchronously by `setParent` and child creation/deletion.
+    open func childEvent(_ event: QChildEvent) {}
+
+    /// Events of user types (`QEvent.EventType.user` and above).
+    open func customEvent(_ event: QEvent) {}
+
+    /// Qt: `objectName`. Emits `objectNameChanged` when it changes.
+    public var objectName: String {
+        get { extra?.objectName ?? "" }
+        set {
+            guard newValue != objectName else { return }
+            extraData.objectName = newValue
+            extra?.objectNameChangedSignal?.emit(newValue)
+        }
+    }
+
+    /// Qt: `objectNameChanged(const QString &)`.
+    public var objectNameChanged: Signal<String> {
+        if let s = extra?.objectNameChangedSignal { return s }
+        let s = Signal<String>(owner: self)
+        extraData.objectNameChangedSignal = s
+        return s
+    }
+
+    /// Qt: `setObjectName()`.
+    public func setObjectName(_ name: String) { objectName = name }
+
+    /// The QThread this object lives in. Qt: `QObject::thread()`.
+    public var thread: QThread { threadData.thread }
+
+    var extraData: ObjectExtra {
+        if let e = extra { return e }
+        let e = ObjectExtra()
+        extra = e
+        return e
+    }
+
+    /// Traps when the calling thread is not this object's thread while that thread runs
+    /// (undefined in Qt). Objects of a thread that has not started (or has ended) may be
+    /// set up from any thread.
+    @inline(__always) func assertAffinity(_ what: @autoclosure () -> String) {
+        if !threadData.isCurrent && threadData.isRunning {
+            affinityViolation(what())
+        }
+    }
+
+    func affinityViolation(_ what: String) -> Never {
+        Diagnostics.misuse(
+            "QObject: cannot \(what) on \(describe(self)) from \(ThreadData.currentDebugName): "
+                + "it lives in \(threadData.debugName). Use a queued connection or "
+                + "QMetaObject.invokeMethod to reach it.")
+    }
+
+    /// True when called from another thread than the object's while that thread runs.
+    func isForeignThread() -> Bool { !threadData.isCurrent && threadData.isRunning }
+
+    func warnForeignThread(_ what: String) {
+        Diagnostics.warning(
+            "QObject: \(what) on \(describe(self)) from \(ThreadData.currentDebugName) ignored: "
+                + "it lives in \(threadData.debugName)")
+    }
+}
+
+/// Per-object flags.
+struct ObjectState: OptionSet {
+    let rawValue: UInt8
+    static let deleted = ObjectState(rawValue: 1)
+    static let signalsBlocked = ObjectState(rawValue: 2)
+    static let deletingChildren = ObjectState(rawValue: 4)
+    static let inDeinit = ObjectState(rawValue: 8)
+    static let deleteLaterPosted = ObjectState(rawValue: 16)
+}
+
+/// The rarely used parts of a QObject.
+final class ObjectExtra {
+    var objectName = ""
+    var objectNameChangedSignal: Signal<String>?
+    var destroyedSignal: Signal<ObjectIdentifier>?
+    /// Signals declared by the object (retained; they are its properties anyway).
+    var signals: [SignalBase] = []
+    /// Connections whose receiver or context is this object (guarded by connectionRegistryLock).
+    var incoming: [ObjectIdentifier: ConnectionBase] = [:]
+    /// Installed event filters, most recent last (weak: a filter may die first).
+    var eventFilters: [WeakObject] = []
+    /// Ids of the timers this object started.
+    var timerIds: [Int] = []
+}
+
+/// A weak reference to a QObject, for lists that must not keep objects alive.
+struct WeakObject {
+    weak var object: QObject?
+}

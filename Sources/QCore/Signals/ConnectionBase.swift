@@ -1,0 +1,83 @@
+import Synchronization
+
+/// One connection (Qt's `QObjectPrivate::Connection`), shared by the signal's slot list, the
+/// receiver's incoming list and any `Connection` handle. It never retains its receiver:
+/// the receiver's teardown marks it gone, and nothing reads the receiver after that.
+@usableFromInline
+class ConnectionBase {
+    /// A `SlotMode` value, plus `singleShotBit`.
+    @usableFromInline let mode: UInt8
+    /// Cleared by disconnect (any form) and by either end's teardown.
+    @usableFromInline let alive = Atomic<Bool>(true)
+    /// Set when the receiver/context was destroyed: pending queued calls are then dropped.
+    @usableFromInline let receiverGone = Atomic<Bool>(false)
+    /// The receiver or context object, valid while `receiverGone` is false (same thread).
+    @usableFromInline unowned(unsafe) var receiver: QObject?
+    @usableFromInline let receiverID: ObjectIdentifier?
+    /// The receiver's ThreadData as a raw pointer, for the lock-free `.auto` decision.
+    @usableFromInline let receiverThreadBits = Atomic<UInt>(0)
+    /// The same ThreadData, retained; written under `connectionRegistryLock`.
+    var receiverThreadRef: ThreadData?
+    /// The signal it belongs to, cleared when the signal goes away.
+    unowned(unsafe) var signal: SignalBase?
+    /// Identity of a receiver method, for `.unique` and per-method disconnects.
+    let methodKey: MethodKey?
+    /// Whether its arguments are Sendable (may cross threads).
+    @usableFromInline let canQueue: Bool
+
+    init(mode: UInt8, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
+        self.mode = mode
+        self.receiver = receiver
+        self.receiverID = receiver.map(ObjectIdentifier.init)
+        self.methodKey = methodKey
+        self.canQueue = canQueue
+        if let receiver { setReceiverThread(receiver.threadData) }
+    }
+
+    @inline(__always) @usableFromInline var isAlive: Bool { alive.load(ordering: .relaxed) }
+
+    /// Points the connection at its receiver's (new) thread. Callers hold the registry lock
+    /// or own the connection exclusively.
+    func setReceiverThread(_ data: ThreadData) {
+        receiverThreadRef = data
+        receiverThreadBits.store(UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque()), ordering: .releasing)
+    }
+
+    /// True when the receiver lives in the calling thread (no lock, no retain).
+    @inlinable @inline(__always) var receiverInCurrentThread: Bool {
+        let bits = receiverThreadBits.load(ordering: .acquiring)
+        // Safe: receiverThreadRef keeps this ThreadData alive while the connection points at it.
+        return Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+            ._withUnsafeGuaranteedRef { $0.isCurrent }
+    }
+
+    /// The receiver's ThreadData, retained (takes the registry lock: cross-thread paths only).
+    var receiverThread: ThreadData? {
+        connectionRegistryLock.withLock { receiverThreadRef }
+    }
+}
+
+/// Identifies "the same slot" for `.unique` and `disconnect(receiver, method)`.
+struct MethodKey: Hashable {
+    let function: UInt
+    let context: UInt
+}
+
+/// A connection with its typed slot. The slot closure is wrapped in a struct: Swift 6.3
+/// refuses arrays/fields of bare `(repeat each Arg) -> Void`.
+@usableFromInline
+final class SlotBox<each Arg>: ConnectionBase {
+    @usableFromInline let slot: Slot<repeat each Arg>
+
+    init(slot: Slot<repeat each Arg>, mode: UInt8, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
+        self.slot = slot
+        super.init(mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue)
+    }
+}
+
+/// A slot closure.
+@usableFromInline
+struct Slot<each Arg> {
+    @usableFromInline let call: (repeat each Arg) -> Void
+    @usableFromInline init(_ call: @escaping (repeat each Arg) -> Void) { self.call = call }
+}

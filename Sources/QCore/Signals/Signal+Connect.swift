@@ -1,0 +1,145 @@
+extension Signal {
+    /// Connects a closure. With no context it is always direct and lives as long as the
+    /// signal (or until disconnected). Qt: `connect(sender, &Signal, functor)`.
+    @discardableResult
+    public func connect(
+        type: SignalConnectionType<repeat each Arg> = .auto, options: ConnectionOptions = [],
+        _ body: @escaping (repeat each Arg) -> Void
+    ) -> Connection {
+        let context: QObject? = type.type == .queued || type.type == .blockingQueued ? owner : nil
+        return makeConnection(context: context, type: type.type, options: options, methodKey: nil, Slot<repeat each Arg>(body))
+    }
+
+    /// Connects a closure tied to `context`: it runs in the context's thread and the
+    /// connection dies with the context (or the sender). Qt: `connect(sender, &Signal, context, functor)`.
+    @discardableResult
+    public func connect(
+        context: QObject, type: SignalConnectionType<repeat each Arg> = .auto, options: ConnectionOptions = [],
+        _ body: @escaping (repeat each Arg) -> Void
+    ) -> Connection {
+        makeConnection(context: context, type: type.type, options: options, methodKey: nil, Slot<repeat each Arg>(body))
+    }
+
+    /// Connects a method of `receiver` (e.g. `Receiver.update`). The connection never keeps
+    /// the receiver alive and is removed when it is destroyed. `.unique` refuses a second
+    /// connection of the same receiver and method. Qt: `connect(sender, &Signal, receiver, &Receiver::slot)`.
+    @discardableResult
+    public func connect<Receiver: QObject>(
+        _ receiver: Receiver, _ method: @escaping (Receiver) -> (repeat each Arg) -> Void,
+        type: SignalConnectionType<repeat each Arg> = .auto, options: ConnectionOptions = []
+    ) -> Connection {
+        // Safe: the connection is killed in the receiver's teardown, before its memory goes,
+        // and slots only run while the connection is alive on the receiver's thread.
+        unowned(unsafe) let target = receiver
+        let slot = Slot<repeat each Arg> { (args: repeat each Arg) in method(target)(repeat each args) }
+        return makeConnection(context: receiver, type: type.type, options: options, methodKey: MethodKey(method), slot)
+    }
+
+    /// Forwards this signal to `other` (same argument types); the connection dies with
+    /// `other`'s owner. Qt: `connect(sender, &A::sig, receiver, &B::sig)`.
+    @discardableResult
+    public func connect(
+        _ other: Signal<repeat each Arg>, type: SignalConnectionType<repeat each Arg> = .auto,
+        options: ConnectionOptions = []
+    ) -> Connection {
+        let key = MethodKey(object: other)
+        if let otherOwner = other.owner {
+            // Safe: `other` is a property of its owner, whose teardown kills this connection.
+            unowned(unsafe) let target = other
+            let slot = Slot<repeat each Arg> { (args: repeat each Arg) in target.emit(repeat each args) }
+            return makeConnection(context: otherOwner, type: type.type, options: options, methodKey: key, slot)
+        }
+        let slot = Slot<repeat each Arg> { (args: repeat each Arg) in other.emit(repeat each args) }
+        return makeConnection(context: nil, type: type.type, options: options, methodKey: key, slot)
+    }
+
+    func makeConnection(
+        context: QObject?, type: ConnectionType, options: ConnectionOptions, methodKey: MethodKey?,
+        _ slot: Slot<repeat each Arg>
+    ) -> Connection {
+        checkAffinity("connect to a signal of")
+        if let context, context.isDeleted { return Connection(nil) }
+        if options.contains(.unique) {
+            guard let methodKey, let context else {
+                Diagnostics.warning("Signal.connect: unique connections require a receiver method, not a closure")
+                return Connection(nil)
+            }
+            if hasConnection(to: context, methodKey: methodKey) { return Connection(nil) }
+        }
+        var mode = SlotMode.mode(for: type, hasReceiver: context != nil)
+        if options.contains(.singleShot) { mode |= SlotMode.singleShotBit }
+        let box = SlotBox(slot: slot, mode: mode, receiver: context, methodKey: methodKey, canQueue: argumentsSendable)
+        box.registerWithReceiver()
+        append(box)
+        return Connection(box)
+    }
+
+    /// Removes every connection of this signal to `receiver` (closures with it as context
+    /// too); true if any was removed. Qt: `disconnect(sender, &Signal, receiver, nullptr)`.
+    @discardableResult
+    public func disconnect(_ receiver: QObject) -> Bool {
+        checkAffinity("disconnect from a signal of")
+        return removeConnections(to: receiver, methodKey: nil)
+    }
+
+    /// Removes the connections of `receiver`'s `method`; true if any was removed.
+    /// Qt: `disconnect(sender, &Signal, receiver, &Receiver::slot)`.
+    @discardableResult
+    public func disconnect<Receiver: QObject>(
+        _ receiver: Receiver, _ method: @escaping (Receiver) -> (repeat each Arg) -> Void
+    ) -> Bool {
+        checkAffinity("disconnect from a signal of")
+        return removeConnections(to: receiver, methodKey: MethodKey(method))
+    }
+
+    /// Removes every connection of this signal; true if any was removed.
+    /// Qt: `disconnect(sender, &Signal, nullptr, nullptr)`.
+    @discardableResult
+    public func disconnectAll() -> Bool {
+        checkAffinity("disconnect from a signal of")
+        return removeAllConnections()
+    }
+}
+
+extension MethodKey {
+    /// The identity of an unapplied method reference: its function pointer and context.
+    init<Receiver, each Arg>(_ method: @escaping (Receiver) -> (repeat each Arg) -> Void) {
+        // A thick function value is two words: the entry point and its context. The same
+        // unapplied method reference gives the same pair at every connect site.
+        let words = unsafeBitCast(MethodReference(method: method), to: (UInt, UInt).self)
+        self.init(function: words.0, context: words.1)
+    }
+
+    /// The identity of a forwarding target signal.
+    init(object: AnyObject) {
+        self.init(function: UInt(bitPattern: ObjectIdentifier(object).hashValue), context: 0)
+    }
+}
+
+/// A handle on one connection (Qt's `QMetaObject::Connection`). Invalid when `connect`
+/// refused. It does not keep the receiver alive.
+public struct Connection {
+    let box: ConnectionBase?
+
+    init(_ box: ConnectionBase?) { self.box = box }
+
+    /// True while the connection exists. Qt: `operator bool`.
+    public var isConnected: Bool { box?.isAlive ?? false }
+
+    /// True when `connect` returned a connection (even one since disconnected).
+    public var isValid: Bool { box != nil }
+
+    /// Removes the connection; true if it was connected. Qt: `QObject::disconnect(connection)`.
+    @discardableResult
+    public func disconnect() -> Bool {
+        guard let box, box.isAlive, let signal = box.signal else { return false }
+        signal.checkAffinity("disconnect from a signal of")
+        return signal.kill(box)
+    }
+}
+
+/// Wraps a method reference so it can be handled generically (Swift cannot abstract a bare
+/// variadic function type).
+struct MethodReference<Receiver, each Arg> {
+    let method: (Receiver) -> (repeat each Arg) -> Void
+}

@@ -1,0 +1,197 @@
+import Synchronization
+
+/// A typed Qt signal. Declare it in a QObject subclass with one line,
+/// `public lazy var valueChanged = Signal<Int>(owner: self)`, so that `blockSignals`,
+/// `sender()` and the owner's deletion apply; connect closures, receiver methods, context
+/// objects or other signals; `emit` calls the slots in connection order.
+public final class Signal<each Arg>: SignalBase {
+    /// A signal owned by `owner` (blocked with it, disconnected when it is destroyed).
+    public init(owner: QObject) { super.init(owner: owner, sendable: false) }
+
+    /// A free-standing signal with no owner object.
+    public init() { super.init(owner: nil, sendable: false) }
+
+    override init(owner: QObject?, sendable: Bool) { super.init(owner: owner, sendable: sendable) }
+
+    /// Calls every connected slot, in connection order. Connections made during the emission
+    /// are not called by it; connections removed (or whose receiver is deleted) before their
+    /// turn are skipped. Blocked signals do nothing. Qt: `emit signal(args...)`.
+    @inlinable
+    public func emit(_ args: repeat each Arg) {
+        let n = count
+        if n == 0 || flags != 0 { return }
+        emitDepth += 1
+        var i = 0
+        while i < n {
+            // Safe: the buffer retains every connection, and removals are deferred
+            // (compaction waits for emitDepth 0), so index i stays valid and alive.
+            let raw = buffer.unsafelyUnwrapped[i]
+            Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
+                if box.mode == SlotMode.plain {
+                    if box.isAlive { box.slot.call(repeat each args) } else { needsCompaction = true }
+                } else {
+                    dispatch(box, repeat each args)
+                }
+            }
+            i += 1
+        }
+        emitDepth -= 1
+        if needsCompaction && emitDepth == 0 { compact() }
+    }
+
+    /// Everything but a plain closure: receiver tracking, thread decision, queuing.
+    @inlinable
+    func dispatch(_ box: SlotBox<repeat each Arg>, _ args: repeat each Arg) {
+        guard box.isAlive else {
+            needsCompaction = true
+            return
+        }
+        var mode = box.mode
+        if mode & SlotMode.singleShotBit != 0 {
+            // Qt: a single-shot connection is removed before its slot runs.
+            guard kill(box) else { return }
+            mode &= ~SlotMode.singleShotBit
+        }
+        switch mode {
+        case SlotMode.plain:
+            box.slot.call(repeat each args)
+        case SlotMode.auto:
+            if box.receiverInCurrentThread {
+                invokeDirect(box, repeat each args)
+            } else {
+                queue(box, blocking: false, repeat each args)
+            }
+        case SlotMode.direct:
+            invokeDirect(box, repeat each args)
+        case SlotMode.queued:
+            queue(box, blocking: false, repeat each args)
+        default:
+            queue(box, blocking: true, repeat each args)
+        }
+    }
+
+    /// Runs a slot now, with `sender()` answering for its receiver meanwhile.
+    @inlinable
+    func invokeDirect(_ box: SlotBox<repeat each Arg>, _ args: repeat each Arg) {
+        let scope = SenderScope(box)
+        box.slot.call(repeat each args)
+        scope.end()
+    }
+
+    /// Posts the call to the receiver's thread (arguments copied now).
+    @usableFromInline
+    func queue(_ box: SlotBox<repeat each Arg>, blocking: Bool, _ args: repeat each Arg) {
+        guard box.canQueue else {
+            Diagnostics.misuse(
+                "Signal<\(String(describing: (repeat (each Arg).self)))>: cannot queue a call to "
+                    + "\(box.receiver.map(describe) ?? "a context") in another thread: the signal's arguments "
+                    + "are not Sendable. Emit from the receiver's thread or make the arguments Sendable.")
+        }
+        let call = SignalCallEvent(box: box, sender: owner, args: repeat each args)
+        postQueuedCall(call, box: box, blocking: blocking)
+    }
+}
+
+extension Signal where repeat each Arg: Sendable {
+    /// A signal owned by `owner`; its arguments are Sendable, so `.auto` connections may
+    /// queue calls to receivers in other threads.
+    public convenience init(owner: QObject) { self.init(owner: owner, sendable: true) }
+
+    /// A free-standing signal whose arguments may cross threads.
+    public convenience init() { self.init(owner: nil, sendable: true) }
+}
+
+/// The queued form of one emission: the connection and a copy of the arguments.
+final class SignalCallEvent<each Arg>: QueuedCallEvent {
+    let box: SlotBox<repeat each Arg>
+    let args: (repeat each Arg)
+
+    init(box: SlotBox<repeat each Arg>, sender: QObject?, args: repeat each Arg) {
+        self.box = box
+        self.args = (repeat each args)
+    }
+
+    override func invoke() {
+        // Dropped if the receiver (or context) was destroyed first; still delivered after a
+        // disconnect or the sender's destruction (then sender() is nil).
+        guard !box.receiverGone.load(ordering: .acquiring) else { return }
+        if box.receiverID != nil && !box.receiverInCurrentThread {
+            // The receiver moved to another thread after the post: follow it.
+            if let target = box.receiverThread {
+                target.post(PostedEvent(receiver: nil, event: self, priority: 0))
+                return
+            }
+        }
+        let scope = SenderScope(box)
+        box.slot.call(repeat each args)
+        scope.end()
+    }
+}
+
+extension SignalBase {
+    /// Posts a queued call to its receiver's thread; for blocking-queued, waits for it.
+    func postQueuedCall(_ call: QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
+        let target: ThreadData
+        if box.receiverID != nil {
+            guard let data = box.receiverThread else { return }
+            target = data
+        } else {
+            target = owner?.threadData ?? ThreadData.current
+        }
+        guard blocking else {
+            target.post(PostedEvent(receiver: nil, event: call, priority: 0))
+            return
+        }
+        if target.isCurrent {
+            Diagnostics.misuse(
+                "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
+                    + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
+        }
+        let waiter = WaitCondition()
+        call.waiter = waiter
+        target.post(PostedEvent(receiver: nil, event: call, priority: 0))
+        _ = waiter.wait(msecs: -1)
+    }
+}
+
+
+/// While a slot runs, records (on the receiver's thread) which connection invoked it, so
+/// that `receiver.sender()` can answer. Restored afterwards, so nested emissions work.
+@usableFromInline
+struct SenderScope {
+    @usableFromInline unowned(unsafe) let data: ThreadData
+    @usableFromInline unowned(unsafe) let savedConnection: ConnectionBase?
+    @usableFromInline let savedReceiver: ObjectIdentifier?
+
+    @inlinable @inline(__always)
+    init(_ box: ConnectionBase) {
+        let bits = box.receiverThreadBits.load(ordering: .acquiring)
+        let data: ThreadData
+        if bits != 0, box.receiverInCurrentThread {
+            // Safe: the connection's receiverThreadRef retains it.
+            data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+        } else {
+            data = ThreadData.current
+        }
+        self.data = data
+        savedConnection = data.currentConnection
+        savedReceiver = data.currentReceiver
+        data.currentConnection = box
+        data.currentReceiver = box.receiverID
+    }
+
+    @inlinable @inline(__always)
+    func end() {
+        data.currentConnection = savedConnection
+        data.currentReceiver = savedReceiver
+    }
+}
+
+/// "Type 'name'" for messages.
+func describe(_ object: QObject) -> String {
+    let name = object.objectName
+    return name.isEmpty ? "\(type(of: object))" : "\(type(of: object)) '\(name)'"
+}
+
+/// A zero-argument signal (Swift does not parse `Signal<>`).
+public typealias Signal0 = Signal< >

@@ -1,0 +1,160 @@
+/// The untyped part of every signal: its connection list (a raw buffer of retained
+/// connections, so emitting costs no ARC), its owner, and the blocked flag.
+/// A signal is used from its owner's thread (or, before that thread runs, from any thread).
+public class SignalBase {
+    /// Retained `ConnectionBase` pointers, in connection order.
+    @usableFromInline var buffer: UnsafeMutablePointer<UnsafeMutableRawPointer>?
+    @usableFromInline var count = 0
+    var capacity = 0
+    /// Bit 0: the owner's signals are blocked.
+    @usableFromInline var flags: UInt8 = 0
+    /// Nesting depth of emissions in progress; removals are deferred while it is non-zero.
+    @usableFromInline var emitDepth = 0
+    /// Dead connections still in the buffer.
+    @usableFromInline var needsCompaction = false
+    /// The QObject that declared the signal (nil for a free-standing signal).
+    unowned(unsafe) var owner: QObject?
+    /// Set when the owner is being deinitialised: `sender()` must not hand it out any more.
+    var ownerGone = false
+
+    @usableFromInline static let blockedFlag: UInt8 = 1
+
+    /// Whether the argument types are Sendable (decided by which initialiser the declaration
+    /// picked): `.auto` connections of such signals may queue calls to other threads.
+    let argumentsSendable: Bool
+
+    init(owner: QObject?, sendable: Bool) {
+        self.owner = owner
+        argumentsSendable = sendable
+        if let owner {
+            owner.assertAffinity("declare a signal")
+            owner.registerSignal(self)
+            if owner.signalsBlocked { flags |= SignalBase.blockedFlag }
+        }
+    }
+
+    deinit {
+        removeAllConnections()
+        buffer?.deallocate()
+    }
+
+    /// The number of live connections. Qt: `QObject::receivers(signal)`.
+    public var receiverCount: Int {
+        var n = 0
+        for i in 0..<count where connection(at: i).isAlive { n += 1 }
+        return n
+    }
+
+    @inline(__always) func connection(at index: Int) -> ConnectionBase {
+        Unmanaged<ConnectionBase>.fromOpaque(buffer.unsafelyUnwrapped[index]).takeUnretainedValue()
+    }
+
+    func append(_ connection: ConnectionBase) {
+        if count == capacity {
+            if needsCompaction && emitDepth == 0 { compact() }
+            if count == capacity {
+                let newCapacity = max(4, capacity * 2)
+                let newBuffer = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: newCapacity)
+                if let buffer { newBuffer.moveInitialize(from: buffer, count: count); buffer.deallocate() }
+                buffer = newBuffer
+                capacity = newCapacity
+            }
+        }
+        connection.signal = self
+        buffer.unsafelyUnwrapped[count] = Unmanaged.passRetained(connection).toOpaque()
+        count += 1
+    }
+
+    /// Drops dead connections from the buffer (never during an emission).
+    @usableFromInline func compact() {
+        guard emitDepth == 0, let buffer else { return }
+        var kept = 0
+        for i in 0..<count {
+            let raw = buffer[i]
+            if Unmanaged<ConnectionBase>.fromOpaque(raw).takeUnretainedValue().isAlive {
+                buffer[kept] = raw
+                kept += 1
+            } else {
+                Unmanaged<ConnectionBase>.fromOpaque(raw).release()
+            }
+        }
+        count = kept
+        needsCompaction = false
+    }
+
+    /// Kills one connection: not invoked any more, removed from its receiver's incoming list.
+    /// Returns false if it was already dead.
+    @usableFromInline @discardableResult
+    func kill(_ connection: ConnectionBase) -> Bool {
+        guard connection.alive.exchange(false, ordering: .acquiringAndReleasing) else { return false }
+        connection.unregisterFromReceiver()
+        needsCompaction = true
+        if emitDepth == 0 { compact() }
+        return true
+    }
+
+    /// Kills every connection of this signal; returns whether any was alive.
+    @discardableResult
+    func removeAllConnections() -> Bool {
+        var any = false
+        for i in 0..<count {
+            let c = connection(at: i)
+            if c.alive.exchange(false, ordering: .acquiringAndReleasing) {
+                c.unregisterFromReceiver()
+                any = true
+            }
+            c.signal = nil
+        }
+        needsCompaction = count > 0
+        if emitDepth == 0 { compact() }
+        return any
+    }
+
+    /// Kills the connections to `receiver` (and, with a method key, only that method's).
+    func removeConnections(to receiver: QObject, methodKey: MethodKey?) -> Bool {
+        var any = false
+        for i in 0..<count {
+            let c = connection(at: i)
+            guard c.isAlive, c.receiver === receiver, !c.receiverGone.load(ordering: .relaxed) else { continue }
+            if let methodKey, c.methodKey != methodKey { continue }
+            if kill(c) { any = true }
+        }
+        return any
+    }
+
+    /// True if `receiver` is already connected with this method (for `.unique`).
+    func hasConnection(to receiver: QObject, methodKey: MethodKey) -> Bool {
+        for i in 0..<count {
+            let c = connection(at: i)
+            if c.isAlive, c.receiver === receiver, c.methodKey == methodKey { return true }
+        }
+        return false
+    }
+
+    func setBlocked(_ blocked: Bool) {
+        if blocked { flags |= SignalBase.blockedFlag } else { flags &= ~SignalBase.blockedFlag }
+    }
+
+    func checkAffinity(_ what: String) {
+        owner?.assertAffinity(what)
+    }
+}
+
+extension ConnectionBase {
+    /// Registers this connection in its receiver's incoming list (for teardown and disconnects).
+    func registerWithReceiver() {
+        guard let receiver else { return }
+        connectionRegistryLock.withLock {
+            receiver.extraData.incoming[ObjectIdentifier(self)] = self
+        }
+    }
+
+    /// Removes this connection from its receiver's incoming list.
+    func unregisterFromReceiver() {
+        guard receiverID != nil else { return }
+        connectionRegistryLock.withLock {
+            guard !receiverGone.load(ordering: .relaxed), let receiver else { return }
+            receiver.extra?.incoming.removeValue(forKey: ObjectIdentifier(self))
+        }
+    }
+}

@@ -1,0 +1,140 @@
+/// One entry of a thread's posted-event queue (Qt's `QPostEvent`).
+struct PostedEvent {
+    /// The receiver, retained until delivery; nil for an internal call run as it is.
+    var receiver: QObject?
+    var event: QEvent
+    var priority: Int
+}
+
+extension ThreadData {
+    /// Queues an entry (thread-safe) and wakes the owning thread when it is blocked elsewhere.
+    /// Higher priority goes first; equal priority keeps FIFO order.
+    func post(_ entry: PostedEvent) {
+        var toWake: EventDispatcherWaker?
+        postLock.lock()
+        if let last = postedEvents.last, last.priority < entry.priority {
+            var index = postedEvents.count
+            while index > 0 && postedEvents[index - 1].priority < entry.priority { index -= 1 }
+            postedEvents.insert(entry, at: index)
+        } else {
+            postedEvents.append(entry)
+        }
+        if !wakePending, let waker, !isCurrent {
+            wakePending = true
+            toWake = waker
+        }
+        postLock.unlock()
+        toWake?.wake()
+    }
+
+    /// Wakes the owning thread's loop even with nothing queued (exit requests from other threads).
+    func interrupt() {
+        let w = postLock.withLock { waker }
+        w?.wake()
+    }
+
+    var hasPendingPostedEvents: Bool {
+        postLock.withLock { !postedEvents.isEmpty }
+    }
+
+    /// Step 2 of a dispatcher iteration: delivers the events that were queued when it started
+    /// (events posted meanwhile wait for the next iteration). Returns whether it delivered any.
+    @discardableResult
+    func sendPostedEvents() -> Bool {
+        postLock.lock()
+        var batch = postedEvents
+        postedEvents = spareEvents
+        wakePending = false
+        postLock.unlock()
+        var delivered = false
+        if !batch.isEmpty {
+            for entry in batch where deliver(entry) { delivered = true }
+            batch.removeAll(keepingCapacity: true)
+            spareEvents = batch
+        }
+        if !heldDeferredDeletes.isEmpty, releaseHeldDeferredDeletes(receiver: nil) { delivered = true }
+        return delivered
+    }
+
+    /// `QCoreApplication::sendPostedEvents(receiver, type)`: delivers the matching pending events now.
+    @discardableResult
+    func sendPostedEvents(receiver: QObject?, type: QEvent.EventType?) -> Bool {
+        if receiver == nil && type == nil { return sendPostedEvents() }
+        var matching: [PostedEvent] = []
+        postLock.withLock {
+            postedEvents.removeAll { entry in
+                let hit = (receiver == nil || entry.receiver === receiver)
+                    && (type == nil || entry.event.type == type!)
+                if hit { matching.append(entry) }
+                return hit
+            }
+        }
+        let forcing = type == .deferredDelete
+        if forcing { forceDeferredDeletes = true }
+        defer { if forcing { forceDeferredDeletes = false } }
+        var delivered = false
+        for entry in matching where deliver(entry) { delivered = true }
+        if type == nil || type == .deferredDelete {
+            if releaseHeldDeferredDeletes(receiver: receiver) { delivered = true }
+        }
+        return delivered
+    }
+
+    /// Drops the pending events of `receiver` (of one type, or all).
+    func removePostedEvents(receiver: QObject, type: QEvent.EventType?) {
+        postLock.withLock {
+            postedEvents.removeAll { $0.receiver === receiver && (type == nil || $0.event.type == type!) }
+        }
+        heldDeferredDeletes.removeAll { $0.receiver === receiver && (type == nil || type == .deferredDelete) }
+    }
+
+    /// Delivers held DeferredDelete events whose loop level has now been left.
+    private func releaseHeldDeferredDeletes(receiver: QObject?) -> Bool {
+        var delivered = false
+        var index = 0
+        while index < heldDeferredDeletes.count {
+            let entry = heldDeferredDeletes[index]
+            let mine = receiver == nil || entry.receiver === receiver
+            if mine, let event = entry.event as? DeferredDeleteEvent, deferredDeleteAllowed(event) {
+                heldDeferredDeletes.remove(at: index)
+                if deliver(entry) { delivered = true }
+            } else {
+                index += 1
+            }
+        }
+        return delivered
+    }
+
+    /// Qt's rule: delete when the loop that was running at deleteLater() has been returned to,
+    /// or at the first loop if it was called before any loop ran, or when forced.
+    func deferredDeleteAllowed(_ event: DeferredDeleteEvent) -> Bool {
+        let level = loopLevel + scopeLevel
+        return forceDeferredDeletes || event.loopLevel > level || (event.loopLevel == 0 && loopLevel > 0)
+    }
+
+    /// Delivers one entry on the owning thread. Returns whether it reached a handler.
+    private func deliver(_ entry: PostedEvent) -> Bool {
+        guard let receiver = entry.receiver else {
+            guard let call = entry.event as? QueuedCallEvent else { return false }
+            scopeLevel += 1
+            call.invoke()
+            scopeLevel -= 1
+            call.waiter?.signal()
+            return true
+        }
+        if receiver.isDeleted { return false }
+        if receiver.threadData !== self {
+            // The receiver moved to another thread after the post: its events move along.
+            receiver.threadData.post(entry)
+            return false
+        }
+        if let deferred = entry.event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
+            heldDeferredDeletes.append(entry)
+            return false
+        }
+        scopeLevel += 1
+        _ = QCoreApplication.notify(receiver, entry.event)
+        scopeLevel -= 1
+        return true
+    }
+}

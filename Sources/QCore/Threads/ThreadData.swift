@@ -1,0 +1,120 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything QKit keeps per thread: the posted-event queue (shared with posting threads),
+/// loop levels, running loops and the libevent dispatcher (used only by the owning thread).
+@usableFromInline
+final class ThreadData: @unchecked Sendable {
+    /// `pthread_self()` while the thread runs, 0 before it starts and after it ends.
+    @usableFromInline let token = Atomic<UInt>(0)
+    /// The QThread object of this thread; strong only for adopted threads (main, test threads).
+    weak var threadObject: QThread?
+    var adoptedThread: QThread?
+    let isAdopted: Bool
+
+    // --- owner-thread state ---
+    var loopLevel = 0
+    var scopeLevel = 0
+    var runningLoops: [QEventLoop] = []
+    var dispatcherStorage: EventDispatcher?
+    /// The connection whose slot runs now on this thread and its receiver (for `sender()`).
+    @usableFromInline unowned(unsafe) var currentConnection: ConnectionBase?
+    @usableFromInline var currentReceiver: ObjectIdentifier?
+    /// DeferredDelete events whose loop level has not been left yet.
+    var heldDeferredDeletes: [PostedEvent] = []
+    /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
+    var forceDeferredDeletes = false
+
+    // --- shared state, guarded by `postLock` ---
+    let postLock = PThreadLock()
+    var postedEvents: [PostedEvent] = []
+    var spareEvents: [PostedEvent] = []
+    var wakePending = false
+    var interruptRequested = false
+    var waker: EventDispatcherWaker?
+
+    init(adopted: Bool) {
+        isAdopted = adopted
+    }
+
+    /// True when called on the thread this data belongs to.
+    @inlinable @inline(__always) var isCurrent: Bool {
+        token.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self()))
+    }
+
+    /// True while an OS thread runs for this data.
+    var isRunning: Bool { token.load(ordering: .relaxed) != 0 }
+
+    /// The data of the calling thread, created (adopted) on first use.
+    @usableFromInline static var current: ThreadData {
+        if let raw = pthread_getspecific(threadDataKey) {
+            return Unmanaged<ThreadData>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let data = ThreadData(adopted: true)
+        data.attachToCurrentThread()
+        return data
+    }
+
+    /// Binds this data to the calling OS thread (thread-local slot + token).
+    func attachToCurrentThread() {
+        pthread_setspecific(threadDataKey, Unmanaged.passRetained(self).toOpaque())
+        token.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+    }
+
+    /// Unbinds this data from the calling OS thread.
+    func detachFromCurrentThread() {
+        token.store(0, ordering: .releasing)
+        if let raw = pthread_getspecific(threadDataKey), raw == Unmanaged.passUnretained(self).toOpaque() {
+            pthread_setspecific(threadDataKey, nil)
+            Unmanaged<ThreadData>.fromOpaque(raw).release()
+        }
+    }
+
+    /// The QThread object for this thread (adopted threads get one on demand).
+    var thread: QThread {
+        if let t = threadObject { return t }
+        let t = QThread(adopting: self)
+        adoptedThread = t
+        threadObject = t
+        return t
+    }
+
+    /// The libevent dispatcher of this thread, created on first use by the owning thread.
+    var dispatcher: EventDispatcher {
+        if let d = dispatcherStorage { return d }
+        let d = EventDispatcher(threadData: self)
+        dispatcherStorage = d
+        postLock.withLock {
+            waker = d.waker
+            wakePending = false
+        }
+        return d
+    }
+
+    /// A readable name for warnings: the QThread's objectName, or its identity.
+    var debugName: String {
+        if let t = threadObject, !t.objectName.isEmpty { return "QThread '\(t.objectName)'" }
+        if let app = QCoreApplication.instance, app.threadData === self { return "the main thread" }
+        return "thread \(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16))"
+    }
+
+    static var currentDebugName: String { ThreadData.current.debugName }
+}
+
+/// Thread-local slot holding a retained `ThreadData`; released when the OS thread exits.
+let threadDataKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { raw in
+        guard let raw else { return }
+        let data = Unmanaged<ThreadData>.fromOpaque(raw).takeRetainedValue()
+        data.token.store(0, ordering: .releasing)
+        if data.isAdopted {
+            // Adopted threads own their QThread object: break that cycle when the thread ends.
+            data.adoptedThread = nil
+        }
+    }
+    return key
+}()
