@@ -20,7 +20,7 @@ class ConnectionBase {
     var receiverThreadRef: ThreadData?
     /// The signal it belongs to, cleared when the signal goes away.
     unowned(unsafe) var signal: SignalBase?
-    /// Identity of a receiver method, for `.unique` and per-method disconnects.
+    /// Identity of a receiver-method connection, for `.unique`.
     let methodKey: MethodKey?
     /// Whether its arguments are Sendable (may cross threads).
     @usableFromInline let canQueue: Bool

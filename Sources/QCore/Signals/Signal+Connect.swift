@@ -22,17 +22,20 @@ extension Signal {
 
     /// Connects a method of `receiver` (e.g. `Receiver.update`). The connection never keeps
     /// the receiver alive and is removed when it is destroyed. `.unique` refuses a second
-    /// connection of the same receiver and method. Qt: `connect(sender, &Signal, receiver, &Receiver::slot)`.
+    /// connection of the same receiver from the same `connect` call site (Swift cannot compare
+    /// method references, so the call site stands for the method).
+    /// Qt: `connect(sender, &Signal, receiver, &Receiver::slot)`.
     @discardableResult
     public func connect<Receiver: QObject>(
         _ receiver: Receiver, _ method: @escaping (Receiver) -> (repeat each Arg) -> Void,
-        type: SignalConnectionType<repeat each Arg> = .auto, options: ConnectionOptions = []
+        type: SignalConnectionType<repeat each Arg> = .auto, options: ConnectionOptions = [],
+        file: StaticString = #fileID, line: UInt = #line, column: UInt = #column
     ) -> Connection {
         // Safe: the connection is killed in the receiver's teardown, before its memory goes,
         // and slots only run while the connection is alive on the receiver's thread.
         unowned(unsafe) let target = receiver
         let slot = Slot<repeat each Arg> { (args: repeat each Arg) in method(target)(repeat each args) }
-        return makeConnection(context: receiver, type: type.type, options: options, methodKey: MethodKey(method), slot)
+        return makeConnection(context: receiver, type: type.type, options: options, methodKey: MethodKey(file: file, line: line, column: column), slot)
     }
 
     /// Forwards this signal to `other` (same argument types); the connection dies with
@@ -82,16 +85,6 @@ extension Signal {
         return removeConnections(to: receiver, methodKey: nil)
     }
 
-    /// Removes the connections of `receiver`'s `method`; true if any was removed.
-    /// Qt: `disconnect(sender, &Signal, receiver, &Receiver::slot)`.
-    @discardableResult
-    public func disconnect<Receiver: QObject>(
-        _ receiver: Receiver, _ method: @escaping (Receiver) -> (repeat each Arg) -> Void
-    ) -> Bool {
-        checkAffinity("disconnect from a signal of")
-        return removeConnections(to: receiver, methodKey: MethodKey(method))
-    }
-
     /// Removes every connection of this signal; true if any was removed.
     /// Qt: `disconnect(sender, &Signal, nullptr, nullptr)`.
     @discardableResult
@@ -102,12 +95,9 @@ extension Signal {
 }
 
 extension MethodKey {
-    /// The identity of an unapplied method reference: its function pointer and context.
-    init<Receiver, each Arg>(_ method: @escaping (Receiver) -> (repeat each Arg) -> Void) {
-        // A thick function value is two words: the entry point and its context. The same
-        // unapplied method reference gives the same pair at every connect site.
-        let words = unsafeBitCast(MethodReference(method: method), to: (UInt, UInt).self)
-        self.init(function: words.0, context: words.1)
+    /// A method connection's identity: the source location of its `connect` call.
+    init(file: StaticString, line: UInt, column: UInt) {
+        self.init(function: UInt(bitPattern: file.utf8Start), context: line << 20 | column)
     }
 
     /// The identity of a forwarding target signal.
@@ -138,8 +128,3 @@ public struct Connection {
     }
 }
 
-/// Wraps a method reference so it can be handled generically (Swift cannot abstract a bare
-/// variadic function type).
-struct MethodReference<Receiver, each Arg> {
-    let method: (Receiver) -> (repeat each Arg) -> Void
-}

@@ -97,6 +97,11 @@ public class SignalBase {
     @discardableResult
     func removeAllConnections() -> Bool {
         var any = false
+        emitDepth += 1
+        defer {
+            emitDepth -= 1
+            if emitDepth == 0 { compact() }
+        }
         for i in 0..<count {
             let c = connection(at: i)
             if c.alive.exchange(false, ordering: .acquiringAndReleasing) {
@@ -106,13 +111,18 @@ public class SignalBase {
             c.signal = nil
         }
         needsCompaction = count > 0
-        if emitDepth == 0 { compact() }
         return any
     }
 
     /// Kills the connections to `receiver` (and, with a method key, only that method's).
     func removeConnections(to receiver: QObject, methodKey: MethodKey?) -> Bool {
         var any = false
+        // Hold compaction until the loop is done: indices must not shift under it.
+        emitDepth += 1
+        defer {
+            emitDepth -= 1
+            if needsCompaction && emitDepth == 0 { compact() }
+        }
         for i in 0..<count {
             let c = connection(at: i)
             guard c.isAlive, c.receiver === receiver, !c.receiverGone.load(ordering: .relaxed) else { continue }

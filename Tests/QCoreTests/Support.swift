@@ -1,0 +1,89 @@
+import Synchronization
+import Testing
+
+@testable import QCore
+
+/// Records what happened, in order.
+final class Trace: @unchecked Sendable {
+    private let lock = Mutex<[String]>([])
+    func add(_ entry: String) { lock.withLock { $0.append(entry) } }
+    var entries: [String] { lock.withLock { $0 } }
+    func clear() { lock.withLock { $0.removeAll() } }
+}
+
+/// Counts deinits so tests prove nothing leaks and nothing is kept alive.
+final class DeinitCounter: @unchecked Sendable {
+    private let count = Atomic<Int>(0)
+    func bump() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// A QObject that records its events and counts its deinit.
+class Probe: QObject {
+    let trace: Trace?
+    let counter: DeinitCounter?
+    lazy var valueChanged = Signal<Int>(owner: self)
+    lazy var textChanged = Signal<String>(owner: self)
+    lazy var ping = Signal< >(owner: self)
+    var received: [Int] = []
+    var lastSender: QObject?
+    var senderSeen: [ObjectIdentifier?] = []
+
+    init(_ name: String = "", parent: QObject? = nil, trace: Trace? = nil, counter: DeinitCounter? = nil) {
+        self.trace = trace
+        self.counter = counter
+        super.init(parent: parent)
+        objectName = name
+    }
+
+    deinit { counter?.bump() }
+
+    func setValue(_ v: Int) {
+        received.append(v)
+        trace?.add("\(objectName).setValue(\(v))")
+        senderSeen.append(sender().map(ObjectIdentifier.init))
+    }
+
+    func onPing() {
+        trace?.add("\(objectName).onPing")
+        senderSeen.append(sender().map(ObjectIdentifier.init))
+    }
+
+    override func childEvent(_ event: QChildEvent) {
+        trace?.add("\(objectName).\(event.added ? "ChildAdded" : "ChildRemoved")(\(event.child.objectName))")
+    }
+
+    override func customEvent(_ event: QEvent) {
+        trace?.add("\(objectName).custom(\(event.type.rawValue))")
+    }
+}
+
+/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
+@discardableResult
+func spin(timeoutMs: Int = 3000, until condition: () -> Bool) -> Bool {
+    let deadline = QDeadlineTimer(Int64(timeoutMs))
+    let tick = QTimer()
+    tick.start(5)
+    defer { tick.stop() }
+    while !condition() {
+        if deadline.hasExpired { return false }
+        QCoreApplication.processEvents(.waitForMoreEvents)
+    }
+    return true
+}
+
+/// Processes whatever is pending now, a few passes, without blocking.
+func drain(passes: Int = 4) {
+    for _ in 0..<passes { QCoreApplication.processEvents() }
+}
+
+/// Open file descriptors of this process (for leak checks).
+func openDescriptorCount() -> Int {
+    var count = 0
+    for fd in 0..<4096 where fcntl(Int32(fd), F_GETFD) != -1 { count += 1 }
+    return count
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
