@@ -27,6 +27,9 @@ open class QThread: QObject {
         managed = ThreadData(adopted: false)
         super.init(parent: parent)
         managed.threadObject = self
+        // Created here, in the owning thread: they are emitted from the new thread.
+        _ = started
+        _ = finished
     }
 
     /// The object of an adopted thread (main, or any thread QKit did not start).
