@@ -17,7 +17,7 @@ extension QObject {
                     + "(\(threadData.debugName)). Cannot move \(describe(self)) to \(target.debugName).")
             return false
         }
-        _ = QCoreApplication.sendEvent(self, QEvent(.threadChange))
+        sendThreadChange()
         var timers: [(QObject, Int, Int, Qt.TimerType)] = []
         moveSubtree(to: target, timers: &timers)
         if !timers.isEmpty {
@@ -30,6 +30,12 @@ extension QObject {
             }, priority: 0))
         }
         return true
+    }
+
+    /// ThreadChange goes to the object and every descendant before anything moves.
+    private func sendThreadChange() {
+        _ = QCoreApplication.notify(self, QEvent(.threadChange))
+        for child in childList { child.sendThreadChange() }
     }
 
     private func moveSubtree(to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)]) {

@@ -1,0 +1,207 @@
+import Synchronization
+import Testing
+
+@testable import QCore
+
+/// A receiver that records which thread ran its slot.
+final class ThreadProbe: QObject, @unchecked Sendable {
+    let values = Mutex<[Int]>([])
+    let threads = Mutex<[ObjectIdentifier]>([])
+    func record(_ v: Int) {
+        values.withLock { $0.append(v) }
+        threads.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
+    }
+}
+
+/// A signal owner whose arguments are Sendable.
+final class Emitter: QObject, @unchecked Sendable {
+    lazy var value = Signal<Int>(owner: self)
+}
+
+@Suite("Threads (spec 1.7)")
+struct ThreadTests {
+    @Test("started and finished are emitted and wait returns true")
+    func startedFinished() {
+        let t = QThread()
+        let trace = Trace()
+        t.started.connect { trace.add("started") }
+        t.finished.connect { trace.add("finished") }
+        t.start()
+        #expect(t.isRunning || t.isFinished)
+        t.quit()
+        #expect(t.wait(3000))
+        #expect(trace.entries == ["started", "finished"])
+        #expect(t.isFinished && !t.isRunning)
+    }
+
+    @Test("quit before exec makes exec return at once")
+    func quitBeforeExec() {
+        final class Late: QThread {
+            var code: Int32 = -7
+            override func run() {
+                var e = QElapsedTimer(); e.start()
+                while e.elapsed() < 20 {}
+                code = exec()
+            }
+        }
+        let t = Late()
+        t.start()
+        t.exit(3)
+        #expect(t.wait(3000))
+        #expect(t.code == 3)
+    }
+
+    @Test("wait on an unstarted thread returns true; on itself it returns false")
+    func waitRules() {
+        let t = QThread()
+        #expect(t.wait(10))
+        #expect(QThread.currentThread.wait(10) == false)
+    }
+
+    @Test("an auto connection to an object in another thread is queued to that thread")
+    func autoQueuesAcrossThreads() {
+        let t = QThread()
+        let receiver = ThreadProbe()
+        #expect(receiver.moveToThread(t))
+        t.start()
+        let sender = Emitter()
+        sender.value.connect(context: receiver) { [unowned receiver] v in receiver.record(v) }
+        for i in 0..<100 { sender.value.emit(i) }
+        #expect(spin { receiver.values.withLock { $0.count } == 100 })
+        #expect(receiver.values.withLock { $0 } == Array(0..<100))
+        #expect(receiver.threads.withLock { Set($0) } == [ObjectIdentifier(t)])
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("a blocking-queued call waits until the slot in the other thread has run")
+    func blockingQueued() {
+        let t = QThread()
+        let receiver = ThreadProbe()
+        receiver.moveToThread(t)
+        t.start()
+        let sender = Emitter()
+        sender.value.connect(context: receiver, type: .blockingQueued) { [unowned receiver] v in receiver.record(v) }
+        sender.value.emit(42)
+        #expect(receiver.values.withLock { $0 } == [42])
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("invokeMethod runs a closure in the object's thread")
+    func invokeMethodCrossThread() {
+        let t = QThread()
+        let target = ThreadProbe()
+        target.moveToThread(t)
+        t.start()
+        QMetaObject.invokeMethod(target, type: .blockingQueued) { [unowned target] in target.record(1) }
+        #expect(target.threads.withLock { $0 } == [ObjectIdentifier(t)])
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("moveToThread refuses an object with a parent")
+    func moveWithParentRefused() {
+        let t = QThread()
+        let p = QObject(), c = QObject(parent: p)
+        #expect(!c.moveToThread(t))
+        #expect(c.thread === QThread.currentThread)
+        p.delete()
+    }
+
+    @Test("moveToThread to the current thread returns true at once")
+    func moveToSameThread() {
+        let o = QObject()
+        #expect(o.moveToThread(QThread.currentThread))
+    }
+
+    @Test("moveToThread moves the children and sends ThreadChange first")
+    func moveMovesChildren() {
+        let t = QThread()
+        let p = EventSink(), c = QObject(parent: p)
+        #expect(p.moveToThread(t))
+        #expect(p.types.last == QEvent.EventType.threadChange.rawValue)
+        #expect(c.thread === t && p.thread === t)
+    }
+
+    @Test("running timers restart in the new thread with the same interval")
+    func timersMoveAlong() {
+        final class Ticker: QObject, @unchecked Sendable {
+            let ticks = Mutex<[ObjectIdentifier]>([])
+            override func timerEvent(_ event: QTimerEvent) {
+                ticks.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
+            }
+        }
+        let t = QThread()
+        t.start()
+        let o = Ticker()
+        _ = o.startTimer(1)
+        #expect(o.moveToThread(t))
+        #expect(spin { o.ticks.withLock { $0.count } >= 3 })
+        #expect(o.ticks.withLock { Set($0) } == [ObjectIdentifier(t)])
+        QMetaObject.invokeMethod(o, type: .blockingQueued) { [unowned o] in o.delete() }
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("posted events follow an object moved to another thread")
+    func postedEventsMoveAlong() {
+        final class Sink: QObject, @unchecked Sendable {
+            let threads = Mutex<[ObjectIdentifier]>([])
+            override func customEvent(_ event: QEvent) {
+                threads.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
+            }
+        }
+        let t = QThread()
+        let o = Sink()
+        QCoreApplication.postEvent(o, QEvent(.user))
+        o.moveToThread(t)
+        t.start()
+        #expect(spin { o.threads.withLock { $0.count } == 1 })
+        #expect(o.threads.withLock { $0 } == [ObjectIdentifier(t)])
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("a parent in another thread is refused and the object gets no parent")
+    func crossThreadParentRefused() {
+        let t = QThread()
+        let p = QObject()
+        p.moveToThread(t)
+        let c = QObject(parent: p)
+        #expect(c.parent == nil)
+        #expect(p.children.isEmpty)
+    }
+
+    @Test("a timer cannot be started from another thread")
+    func timerFromOtherThreadRefused() {
+        final class Starter: QThread {
+            let timer: QTimer
+            init(_ timer: QTimer) { self.timer = timer; super.init() }
+            override func run() { timer.start(10) }
+        }
+        let timer = QTimer()
+        _ = QThread.currentThread
+        let starter = Starter(timer)
+        starter.start()
+        #expect(starter.wait(3000))
+        #expect(!timer.isActive)
+    }
+
+    @Test("an object belongs to the thread that created it")
+    func creatorThreadAffinity() {
+        final class Maker: QThread, @unchecked Sendable {
+            let made = Mutex<QObject?>(nil)
+            var madeThread: ObjectIdentifier?
+            override func run() {
+                let o = QObject()
+                madeThread = ObjectIdentifier(o.thread)
+                made.withLock { $0 = nil }
+            }
+        }
+        let m = Maker()
+        m.start()
+        #expect(m.wait(3000))
+        #expect(m.madeThread == ObjectIdentifier(m))
+    }
+}
