@@ -1,0 +1,92 @@
+/// A FIFO of bytes for device buffers: appends at the tail, consumes from the head, and
+/// compacts lazily, so reading and writing in pieces never moves data per byte.
+struct ByteQueue {
+    private var storage: [UInt8] = []
+    private var head = 0
+
+    /// Bytes queued.
+    var count: Int { storage.count - head }
+    var isEmpty: Bool { head == storage.count }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        compactIfWorthIt(adding: bytes.count)
+        storage.append(contentsOf: bytes)
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Copies up to `buffer.count` bytes out and consumes them; returns how many.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = peek(into: buffer)
+        skip(n)
+        return n
+    }
+
+    /// Copies up to `buffer.count` bytes out without consuming them.
+    func peek(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(buffer.count, count)
+        guard n > 0, let target = buffer.baseAddress else { return 0 }
+        storage.withUnsafeBytes { source in
+            // Safe: head + n <= storage.count, and the target holds at least n bytes.
+            target.copyMemory(from: source.baseAddress! + head, byteCount: n)
+        }
+        return n
+    }
+
+    /// Consumes and returns up to `max` bytes.
+    mutating func take(_ max: Int) -> [UInt8] {
+        let n = min(max, count)
+        guard n > 0 else { return [] }
+        let out = Array(storage[head..<(head + n)])
+        skip(n)
+        return out
+    }
+
+    /// Returns up to `max` bytes without consuming them.
+    func prefix(_ max: Int) -> [UInt8] {
+        Array(storage[head..<(head + min(max, count))])
+    }
+
+    /// Drops `n` bytes from the head.
+    mutating func skip(_ n: Int) {
+        head += min(n, count)
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            head = 0
+        }
+    }
+
+    /// The index (from the head) of the first `byte`, searching at most `limit` bytes.
+    func firstIndex(of byte: UInt8, limit: Int = .max) -> Int? {
+        let end = head + min(count, limit)
+        var i = head
+        while i < end {
+            if storage[i] == byte { return i - head }
+            i += 1
+        }
+        return nil
+    }
+
+    mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    /// Gives the contiguous queued bytes to `body` (for writing them to a descriptor).
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[head...]))
+        }
+    }
+
+    private mutating func compactIfWorthIt(adding: Int) {
+        // Move the live bytes to the front only when the dead prefix is the larger part.
+        if head > 0 && head >= count && storage.count + adding > storage.capacity {
+            storage.removeSubrange(0..<head)
+            head = 0
+        }
+    }
+}

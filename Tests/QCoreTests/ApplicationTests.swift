@@ -1,0 +1,104 @@
+import Testing
+
+@testable import QCore
+
+/// One application object at a time, so these run one after another.
+@Suite("QCoreApplication (spec 2.4)", .serialized)
+struct ApplicationTests {
+    @Test("exec returns the exit code and aboutToQuit fires once")
+    func execAndExit() {
+        let app = QCoreApplication(arguments: ["tests"])
+        var quitSignals = 0
+        app.aboutToQuit.connect { quitSignals += 1 }
+        QTimer.singleShot(0) {
+            QCoreApplication.exit(5)
+            QCoreApplication.exit(6)
+        }
+        #expect(app.exec() == 6)
+        #expect(quitSignals == 1)
+        #expect(QCoreApplication.instance === app)
+    }
+
+    @Test("exit before exec does nothing and exec still runs")
+    func exitBeforeExec() {
+        let app = QCoreApplication(arguments: ["tests"])
+        QCoreApplication.exit(9)
+        QTimer.singleShot(1) { QCoreApplication.exit(2) }
+        #expect(app.exec() == 2)
+    }
+
+    @Test("quit does nothing unless exec runs, and exits with 0")
+    func quitRules() {
+        let app = QCoreApplication(arguments: ["tests"])
+        QCoreApplication.quit()
+        QTimer.singleShot(1) { QCoreApplication.quit() }
+        #expect(app.exec() == 0)
+    }
+
+    @Test("an event filter on the application can swallow Quit")
+    func filterSwallowsQuit() {
+        final class Swallow: QObject {
+            var swallowed = 0
+            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
+                if event.type == .quit && swallowed == 0 { swallowed += 1; return true }
+                return false
+            }
+        }
+        let app = QCoreApplication(arguments: ["tests"])
+        let filter = Swallow()
+        app.installEventFilter(filter)
+        QTimer.singleShot(1) {
+            QCoreApplication.quit()
+            QTimer.singleShot(1) { QCoreApplication.exit(4) }
+        }
+        #expect(app.exec() == 4)
+        #expect(filter.swallowed == 1)
+    }
+
+    @Test("exec flushes deferred deletes when it returns")
+    func execFlushesDeferredDeletes() {
+        let app = QCoreApplication(arguments: ["tests"])
+        let o = QObject()
+        QTimer.singleShot(0) {
+            QTimer.singleShot(0) {
+                o.deleteLater()
+                QCoreApplication.exit(0)
+            }
+        }
+        app.exec()
+        #expect(o.isDeleted)
+    }
+
+    @Test("exec while a loop already runs returns -1")
+    func execWhileRunning() {
+        let app = QCoreApplication(arguments: ["tests"])
+        var inner: Int32 = 0
+        QTimer.singleShot(0) {
+            inner = app.exec()
+            QCoreApplication.exit(0)
+        }
+        app.exec()
+        #expect(inner == -1)
+    }
+
+    @Test("quit from another thread posts a Quit event to the main thread")
+    func quitFromOtherThread() {
+        let app = QCoreApplication(arguments: ["tests"])
+        final class Quitter: QThread {
+            override func run() { QCoreApplication.quit() }
+        }
+        let t = Quitter()
+        QTimer.singleShot(1) { t.start() }
+        #expect(app.exec() == 0)
+        #expect(t.wait(3000))
+    }
+
+    @Test("instance is nil once the application object is gone")
+    func instanceLifetime() {
+        do {
+            let app = QCoreApplication(arguments: ["tests"])
+            #expect(QCoreApplication.instance === app)
+        }
+        #expect(QCoreApplication.instance == nil)
+    }
+}
