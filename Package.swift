@@ -25,6 +25,12 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "tour",
+            dependencies: ["QCore"],
+            path: "Samples/Tour",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "QCoreTests",
             dependencies: ["QCore"],

@@ -1,0 +1,100 @@
+// The QKit tour: a Qt program in Swift. It prints every signal in the order it fires.
+import QCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints one line per event, flushed at once, and counts them for the summary.
+final class Log: @unchecked Sendable {
+    private let lines = Mutex<Int>(0)
+    func say(_ text: String) {
+        lines.withLock { $0 += 1 }
+        // Unbuffered, one line per write: the trace reads right when piped.
+        let line = text + "\n"
+        _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
+    }
+    var count: Int { lines.withLock { $0 } }
+}
+
+/// A counter with a typed signal, as a Qt class would declare it.
+final class Counter: QObject, @unchecked Sendable {
+    lazy var valueChanged = Signal<Int>(owner: self)
+    private(set) var value = 0
+    func setValue(_ v: Int) {
+        guard v != value else { return }
+        value = v
+        valueChanged.emit(v)
+    }
+}
+
+/// A receiver whose method is connected to the counter.
+final class Display: QObject {
+    let log: Log
+    init(_ name: String, parent: QObject?, log: Log) {
+        self.log = log
+        super.init(parent: parent)
+        objectName = name
+    }
+    func show(_ v: Int) {
+        log.say("signal   \(sender()?.objectName ?? "?").valueChanged(\(v)) -> \(objectName).show  [thread: \(QThread.currentThread.objectName)]")
+    }
+}
+
+let log = Log()
+let app = QCoreApplication(arguments: CommandLine.arguments)
+QThread.currentThread.objectName = "main"
+
+// 1. An object tree: the root owns its children.
+let root = QObject()
+root.objectName = "root"
+let counter = Counter(parent: root)
+counter.objectName = "counter"
+let display = Display("display", parent: root, log: log)
+let helper = QObject(parent: root)
+helper.objectName = "helper"
+log.say("tree     root -> [\(root.children.map(\.objectName).joined(separator: ", "))]")
+
+// 2. A typed signal connected to a receiver method.
+counter.valueChanged.connect(display, Display.show)
+counter.setValue(1)
+
+// 3. deleteLater: the helper goes when control returns to the event loop.
+helper.destroyed.connect { _ in log.say("signal   helper.destroyed (deleteLater ran)") }
+helper.deleteLater()
+
+// 4. A worker thread with a cross-thread queued connection.
+let worker = QThread()
+worker.objectName = "worker"
+let remote = Display("remote", parent: nil, log: log)
+remote.moveToThread(worker)
+counter.valueChanged.connect(remote, Display.show)   // auto: queued to the worker thread
+worker.started.connect { log.say("signal   worker.started") }
+worker.finished.connect { log.say("signal   worker.finished") }
+worker.start()
+
+// 5. A timer that ticks three times, then the application quits.
+let timer = QTimer(parent: root)
+timer.objectName = "ticker"
+var ticks = 0
+timer.timeout.connect {
+    ticks += 1
+    log.say("signal   ticker.timeout #\(ticks)")
+    counter.setValue(counter.value + 1)
+    if ticks == 3 {
+        timer.stop()
+        QTimer.singleShot(20) { QCoreApplication.quit() }
+    }
+}
+timer.start(30)
+app.aboutToQuit.connect { log.say("signal   app.aboutToQuit") }
+
+let code = app.exec()
+worker.quit()
+_ = worker.wait()
+remote.delete()
+root.destroyed.connect { _ in log.say("signal   root.destroyed") }
+root.delete()
+log.say("summary: \(log.count) events, \(ticks) timer ticks, counter=\(counter.value), exit code \(code)")
+exit(code)
