@@ -20,7 +20,7 @@ final class Log: @unchecked Sendable {
 
 /// A counter with a typed signal, as a Qt class would declare it.
 final class Counter: QObject, @unchecked Sendable {
-    lazy var valueChanged = Signal<Int>(owner: self)
+    let valueChanged = Signal<Int>()
     private(set) var value = 0
     func setValue(_ v: Int) {
         guard v != value else { return }

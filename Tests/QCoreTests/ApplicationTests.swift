@@ -3,7 +3,7 @@ import Testing
 @testable import QCore
 
 /// One application object at a time, so these run one after another.
-@Suite("QCoreApplication (spec 2.4)", .serialized)
+@Suite("QCoreApplication (spec 2.4)", .serialized, .leakChecked)
 struct ApplicationTests {
     @Test("exec returns the exit code and aboutToQuit fires once")
     func execAndExit() {
@@ -91,6 +91,24 @@ struct ApplicationTests {
         QTimer.singleShot(1) { t.start() }
         #expect(app.exec() == 0)
         #expect(t.wait(3000))
+    }
+
+    @Test("the README example counts to 3 and exec returns 0")
+    func readmeExample() {
+        final class Counter: QObject {
+            let valueChanged = Signal<Int>()
+            var value = 0 { didSet { valueChanged.emit(value) } }
+        }
+        var printed: [Int] = []
+        let app = QCoreApplication(arguments: CommandLine.arguments)
+        let root = QObject()
+        let counter = Counter(parent: root)
+        counter.valueChanged.connect { printed.append($0) }
+        let timer = QTimer(parent: root)
+        timer.timeout.connect { counter.value += 1; if counter.value == 3 { QCoreApplication.quit() } }
+        timer.start(1)
+        #expect(app.exec() == 0)
+        #expect(printed == [1, 2, 3])
     }
 
     @Test("instance is nil once the application object is gone")

@@ -2,7 +2,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Connections, sender() and disconnect (spec 1.3, 1.5, 1.6)")
+@Suite("Connections, sender() and disconnect (spec 1.3, 1.5, 1.6)", .leakChecked)
 struct ConnectionTests {
     @Test("a connection never keeps its receiver alive")
     func connectionDoesNotRetainReceiver() {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Emission rules (spec 1.4)")
+@Suite("Emission rules (spec 1.4)", .leakChecked)
 struct EmissionTests {
     @Test("slots run in connection order")
     func connectionOrder() {

@@ -11,7 +11,7 @@ final class EventSink: QObject {
     }
 }
 
-@Suite("Event loop and posted events (spec 2.1-2.3)")
+@Suite("Event loop and posted events (spec 2.1-2.3)", .leakChecked)
 struct EventLoopTests {
     @Test("posted events go out in descending priority, then FIFO")
     func priorityOrder() {

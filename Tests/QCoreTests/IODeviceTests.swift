@@ -17,7 +17,7 @@ final class Pipe: QIODevice {
     }
 }
 
-@Suite("QIODevice and QBuffer")
+@Suite("QIODevice and QBuffer", .leakChecked)
 struct IODeviceTests {
     @Test("a closed device refuses reads and writes with -1")
     func closedDeviceRefuses() {
@@ -77,7 +77,7 @@ struct IODeviceTests {
         d.open(.readWrite)
         d.feed("left")
         var availableInside: Int64 = -1
-        d.aboutToClose.connect { availableInside = d.bytesAvailable }
+        d.aboutToClose.connect(receiver: d) { d in availableInside = d.bytesAvailable }
         d.close()
         #expect(availableInside == 4)
         #expect(!d.isOpen && d.bytesAvailable == 0)

@@ -2,7 +2,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Object tree (spec 1.1)")
+@Suite("Object tree (spec 1.1)", .leakChecked)
 struct ObjectTreeTests {
     @Test("children keep insertion order")
     func childrenKeepInsertionOrder() {

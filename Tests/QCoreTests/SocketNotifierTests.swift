@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("QSocketNotifier")
+@Suite("QSocketNotifier", .leakChecked)
 struct SocketNotifierTests {
     @Test("a read notifier emits activated when its descriptor becomes readable")
     func readNotifierFires() {
@@ -54,7 +54,7 @@ struct SocketNotifierTests {
         defer { close(fds[0]); close(fds[1]) }
         let n = QSocketNotifier(fds[1], .write)
         var fired = false
-        n.activated.connect { _ in fired = true; n.setEnabled(false) }
+        n.activated.connect { [unowned n] _ in fired = true; n.setEnabled(false) }
         #expect(spin { fired })
     }
 

@@ -22,9 +22,9 @@ final class DeinitCounter: @unchecked Sendable {
 class Probe: QObject {
     let trace: Trace?
     let counter: DeinitCounter?
-    lazy var valueChanged = Signal<Int>(owner: self)
+    let valueChanged = Signal<Int>()
     lazy var textChanged = Signal<String>(owner: self)
-    lazy var ping = Signal< >(owner: self)
+    let ping = Signal< >()
     var received: [Int] = []
     var lastSender: QObject?
     var senderSeen: [ObjectIdentifier?] = []
@@ -87,3 +87,32 @@ func openDescriptorCount() -> Int {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A trait for suites: every test must leave as many live QObjects and open descriptors as it
+/// found (after its pending events are processed), so leaks fail the test that caused them.
+struct LeakChecked: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil else { return try await function() }
+        let before = LeakChecked.snapshot()
+        try await function()
+        let after = LeakChecked.snapshot()
+        #expect(after.objects == before.objects, "QObjects leaked by this test: \(after.objects - before.objects)")
+        #expect(after.descriptors == before.descriptors, "descriptors leaked by this test: \(after.descriptors - before.descriptors)")
+    }
+
+    static func snapshot() -> (objects: Int, descriptors: Int) {
+        // Pending posted events keep their receivers: deliver them first. The dispatcher
+        // (epoll, timerfd, wake-up descriptors) belongs to the thread, so it exists first.
+        _ = ThreadData.current.dispatcher
+        QCoreApplication.sendPostedEvents(nil, .deferredDelete)
+        for _ in 0..<3 { QCoreApplication.processEvents() }
+        return (QObject.liveObjects, openDescriptorCount())
+    }
+}
+
+extension Trait where Self == LeakChecked {
+    /// Fails a test that leaves QObjects or descriptors behind.
+    static var leakChecked: LeakChecked { LeakChecked() }
+}

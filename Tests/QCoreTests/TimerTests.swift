@@ -2,7 +2,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("QTimer (spec 2.5)")
+@Suite("QTimer (spec 2.5)", .leakChecked)
 struct TimerTests {
     @Test("a new timer has Qt's defaults")
     func defaults() {
@@ -54,7 +54,7 @@ struct TimerTests {
         let t = QTimer()
         t.isSingleShot = true
         var states: [(Bool, Int, Int)] = []
-        t.timeout.connect {
+        t.timeout.connect(receiver: t) { t in
             states.append((t.isActive, t.timerId, t.remainingTime))
             if states.count == 1 { t.start() }
         }
@@ -265,6 +265,22 @@ struct TimerTests {
         for (o, id) in zip(objects, ids) { o.killTimer(id) }
     }
 
+    @Test("a closure that captures its own sender keeps it alive until it is deleted")
+    func selfCaptureIsACycleUntilDelete() {
+        let counter = DeinitCounter()
+        final class Counted: QTimer {
+            let counter: DeinitCounter
+            init(_ c: DeinitCounter) { counter = c; super.init() }
+            deinit { counter.bump() }
+        }
+        do {
+            let t = Counted(counter)
+            t.timeout.connect { t.stop() }
+            t.delete()
+        }
+        #expect(counter.value == 1)
+    }
+
     @Test("a deleted object's timers stop")
     func deletedObjectTimersStop() {
         let t = QTimer()
@@ -279,7 +295,7 @@ struct TimerTests {
     }
 }
 
-@Suite("QElapsedTimer and QDeadlineTimer")
+@Suite("QElapsedTimer and QDeadlineTimer", .leakChecked)
 struct ClockTests {
     @Test("an elapsed timer is invalid until started and counts up")
     func elapsedTimer() {

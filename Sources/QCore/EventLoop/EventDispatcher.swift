@@ -29,15 +29,15 @@ final class EventDispatcher {
     unowned(unsafe) let threadData: ThreadData
 
     /// Filled by libevent callbacks during `event_base_loop`.
-    var firedWatches: [SocketWatch] = []
-    var firedTimers: [TimerRecord] = []
+    @exclusivity(unchecked) var firedWatches: [SocketWatch] = []
+    @exclusivity(unchecked) var firedTimers: [TimerRecord] = []
     /// Timers that fired while timers were excluded: delivered by a later iteration.
-    var deferredTimers: [TimerRecord] = []
-    var timers: [Int: TimerRecord] = [:]
-    var zeroTimerCount = 0
-    var watchCount = 0
+    @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
+    @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
+    @exclusivity(unchecked) var zeroTimerCount = 0
+    @exclusivity(unchecked) var watchCount = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
-    private var passesSincePoll = 0
+    @exclusivity(unchecked) private var passesSincePoll = 0
 
     init(threadData: ThreadData) {
         precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")

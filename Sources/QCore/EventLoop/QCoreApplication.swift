@@ -8,7 +8,7 @@ open class QCoreApplication: QObject {
     private var execLoop: QEventLoop?
     private var aboutToQuitEmitted = false
     /// Emitted once per `exec()` when the application is about to leave its main loop.
-    public lazy var aboutToQuit = Signal< >(owner: self)
+    public let aboutToQuit = Signal< >()
 
     /// Creates the application object; there may be only one alive at a time.
     public init(arguments: [String] = CommandLine.arguments) {
@@ -33,7 +33,12 @@ open class QCoreApplication: QObject {
     /// flushed on return.
     @discardableResult
     public func exec() -> Int32 {
-        assertAffinity("exec()")
+        guard threadData.isCurrent else {
+            Diagnostics.warning(
+                "QCoreApplication::exec: Must be called from the main thread (\(threadData.debugName)), "
+                    + "not \(ThreadData.currentDebugName)")
+            return -1
+        }
         if execLoop != nil || !threadData.runningLoops.isEmpty {
             Diagnostics.warning("QCoreApplication::exec: The event loop is already running")
             return -1
@@ -78,7 +83,7 @@ open class QCoreApplication: QObject {
             threadData.exitAllLoops(code)
         } else {
             let data = threadData
-            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { data.exitAllLoops(code) }, priority: 0))
+            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak data] in data?.exitAllLoops(code) }, priority: 0))
         }
     }
 

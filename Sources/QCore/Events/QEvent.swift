@@ -89,11 +89,13 @@ open class QTimerEvent: QEvent {
 
 /// Qt's `QChildEvent`: ChildAdded / ChildRemoved, sent synchronously to the parent.
 open class QChildEvent: QEvent {
+    /// Nil only while a recycled event waits in its thread's spare slot.
+    var childStorage: QObject?
     /// The child that was added or removed.
-    public let child: QObject
+    public var child: QObject { childStorage! }
     /// Creates a child event (`.childAdded` or `.childRemoved`).
     public init(_ type: EventType, _ child: QObject) {
-        self.child = child
+        childStorage = child
         super.init(type)
     }
     /// True for ChildAdded.

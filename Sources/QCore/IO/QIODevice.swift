@@ -30,13 +30,13 @@ open class QIODevice: QObject {
     }
 
     /// Emitted when new data can be read. Qt: `readyRead()`.
-    public lazy var readyRead = Signal< >(owner: self)
+    public let readyRead = Signal< >()
     /// Emitted when bytes were written to the device. Qt: `bytesWritten(qint64)`.
-    public lazy var bytesWritten = Signal<Int64>(owner: self)
+    public let bytesWritten = Signal<Int64>()
     /// Emitted by `close()` before the device closes. Qt: `aboutToClose()`.
-    public lazy var aboutToClose = Signal< >(owner: self)
+    public let aboutToClose = Signal< >()
     /// Emitted when no more data will arrive (the read channel closed). Qt: `readChannelFinished()`.
-    public lazy var readChannelFinished = Signal< >(owner: self)
+    public let readChannelFinished = Signal< >()
 
     /// The current open mode. Qt: `openMode()`.
     public internal(set) var openMode: OpenMode = .notOpen

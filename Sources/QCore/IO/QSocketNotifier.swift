@@ -16,7 +16,7 @@ open class QSocketNotifier: QObject {
     /// What it watches. Qt: `type()`.
     public let type: NotifierType
     /// Emitted when the descriptor is ready. Qt: `activated(QSocketDescriptor, Type)`.
-    public lazy var activated = Signal<Int32>(owner: self)
+    public let activated = Signal<Int32>()
     private var watch: SocketWatch?
     private var enabled = false
 

@@ -15,7 +15,9 @@ extension QObject {
         if let parent { attach(to: parent) }
     }
 
-    func attach(to parent: QObject) {
+    /// Appends to `parent`'s children and sends ChildAdded. A new object cannot be an
+    /// ancestor of its parent, so only `setParent` checks for cycles.
+    func attach(to parent: QObject, isNew: Bool = false) {
         guard parent.threadData === threadData else {
             Diagnostics.warning(
                 "QObject::setParent: cannot set parent of \(describe(self)), new parent \(describe(parent)) "
@@ -23,17 +25,37 @@ extension QObject {
             return
         }
         if parent.isDeleted { return }
-        var p: QObject? = parent
-        while let ancestor = p {
-            if ancestor === self {
-                Diagnostics.warning("QObject::setParent: \(describe(self)) cannot be its own ancestor")
-                return
-            }
-            p = ancestor.parentStorage
+        if !isNew && isAncestor(of: parent) {
+            Diagnostics.warning("QObject::setParent: \(describe(self)) cannot be its own ancestor")
+            return
         }
         parentStorage = parent
         parent.childList.append(self)
-        _ = QCoreApplication.sendEvent(parent, QChildEvent(.childAdded, self))
+        // One ChildAdded event per thread is reused unless a handler kept it.
+        let data = threadData
+        var event: QChildEvent
+        if let spare = data.spareChildEvent {
+            data.spareChildEvent = nil
+            spare.childStorage = self
+            spare.isAccepted = true
+            event = spare
+        } else {
+            event = QChildEvent(.childAdded, self)
+        }
+        _ = QCoreApplication.notify(parent, event)
+        if isKnownUniquelyReferenced(&event) {
+            event.childStorage = nil
+            data.spareChildEvent = event
+        }
+    }
+
+    private func isAncestor(of object: QObject) -> Bool {
+        var p: QObject? = object
+        while let ancestor = p {
+            if ancestor === self { return true }
+            p = ancestor.parentStorage
+        }
+        return false
     }
 
     /// Leaves the parent's list. ChildRemoved goes to the parent unless it is deleting its children.

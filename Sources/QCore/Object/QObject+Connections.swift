@@ -5,8 +5,8 @@ extension QObject {
     /// Qt: `QObject::sender()`.
     public func sender() -> QObject? {
         let data = threadData
-        guard data.isCurrent, data.currentReceiver == ObjectIdentifier(self),
-            let connection = data.currentConnection, connection.isAlive,
+        guard data.isCurrent, let connection = data.currentConnection,
+            connection.receiverID == ObjectIdentifier(self), connection.isAlive,
             let signal = connection.signal, !signal.ownerGone,
             let owner = signal.owner, !owner.isDeleted
         else { return nil }

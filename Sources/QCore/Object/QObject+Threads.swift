@@ -21,7 +21,8 @@ extension QObject {
         var timers: [(QObject, Int, Int, Qt.TimerType)] = []
         moveSubtree(to: target, timers: &timers)
         if !timers.isEmpty {
-            target.post(PostedEvent(receiver: nil, event: ClosureCallEvent {
+            target.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak target] in
+                guard let target else { return }
                 for (object, id, interval, type) in timers where !object.isDeleted && object.threadData === target {
                     if object.extra?.timerIds.contains(id) == true {
                         target.dispatcher.registerTimer(object: object, interval: interval, type: type, id: id)

@@ -1,27 +1,36 @@
+import Synchronization
+
 /// Qt's `QObject`: a node of the object tree (the parent owns its children), with an object
 /// name, thread affinity, events, timers and signals. `delete()` runs Qt's destruction
 /// sequence now; dropping the last reference runs it too, so `destroyed` fires exactly once.
 open class QObject {
     /// The parent (not retained: the parent retains its children and clears this on teardown).
-    unowned(unsafe) var parentStorage: QObject?
+    @exclusivity(unchecked) unowned(unsafe) var parentStorage: QObject?
     /// Children in insertion order (retained).
-    var childList: [QObject] = []
+    @exclusivity(unchecked) var childList: [QObject] = []
     /// The thread this object lives in.
-    @usableFromInline var threadData: ThreadData
-    var state: ObjectState = []
+    @exclusivity(unchecked) @usableFromInline var threadData: ThreadData
+    @exclusivity(unchecked) var state: ObjectState = []
     /// Rarely used parts (name, signals, connections, filters, timers), allocated on demand.
-    var extra: ObjectExtra?
+    @exclusivity(unchecked) var extra: ObjectExtra?
 
     /// Creates an object in the current thread, as the last child of `parent` (which must
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
     public init(parent: QObject? = nil) {
         threadData = ThreadData.current
-        if let parent { attach(to: parent) }
+        #if DEBUG
+        liveObjectCount.add(1, ordering: .relaxed)
+        #endif
+        if type(of: self) != QObject.self { adoptDeclaredSignals() }
+        if let parent { attach(to: parent, isNew: true) }
     }
 
-    /// An object whose thread is given (QThread objects of adopted threads).
+    /// An object whose thread is given (QThread objects of adopted threads, not counted as live:
+    /// they belong to the thread, not to the program).
     init(threadData: ThreadData) {
         self.threadData = threadData
+        state.insert(.uncounted)
+        adoptDeclaredSignals()
     }
 
     deinit {
@@ -29,7 +38,15 @@ open class QObject {
             state.insert(.inDeinit)
             runDestruction(leaveParent: false)
         }
+        #if DEBUG
+        if !state.contains(.uncounted) { liveObjectCount.subtract(1, ordering: .relaxed) }
+        #endif
     }
+
+    #if DEBUG
+    /// QObjects alive now (debug builds): tests compare it before and after to find leaks.
+    static var liveObjects: Int { liveObjectCount.load(ordering: .relaxed) }
+    #endif
 
     /// Receives every event sent or posted to this object. The default dispatches Timer to
     /// `timerEvent`, ChildAdded/ChildRemoved to `childEvent`, DeferredDelete to `delete()`,
@@ -114,7 +131,12 @@ struct ObjectState: OptionSet {
     static let deletingChildren = ObjectState(rawValue: 4)
     static let inDeinit = ObjectState(rawValue: 8)
     static let deleteLaterPosted = ObjectState(rawValue: 16)
+    static let uncounted = ObjectState(rawValue: 32)
 }
+
+#if DEBUG
+private let liveObjectCount = Atomic<Int>(0)
+#endif
 
 /// The rarely used parts of a QObject.
 final class ObjectExtra {

@@ -57,10 +57,11 @@ class ConnectionBase {
     }
 }
 
-/// Identifies "the same slot" for `.unique` and `disconnect(receiver, method)`.
+/// Identifies "the same slot" for `.unique`: the source location of the connect call.
+@usableFromInline
 struct MethodKey: Hashable {
-    let function: UInt
-    let context: UInt
+    @usableFromInline let function: UInt
+    @usableFromInline let context: UInt
 }
 
 /// A connection with its typed slot. The slot closure is wrapped in a struct: Swift 6.3

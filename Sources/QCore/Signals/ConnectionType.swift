@@ -15,7 +15,7 @@ public enum ConnectionType: Sendable {
 /// `.queued` and `.blockingQueued` only when every argument type is `Sendable`, so a call that
 /// would carry non-Sendable values to another thread does not compile (Qt finds out at run time).
 public struct SignalConnectionType<each Arg>: Sendable {
-    let type: ConnectionType
+    @usableFromInline let type: ConnectionType
 
     init(_ type: ConnectionType) { self.type = type }
 

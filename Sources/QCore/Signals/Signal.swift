@@ -1,14 +1,20 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A typed Qt signal. Declare it in a QObject subclass with one line,
-/// `public lazy var valueChanged = Signal<Int>(owner: self)`, so that `blockSignals`,
-/// `sender()` and the owner's deletion apply; connect closures, receiver methods, context
-/// objects or other signals; `emit` calls the slots in connection order.
+/// `let valueChanged = Signal<Int>()`: the object adopts it when constructed, so that
+/// `blockSignals`, `sender()` and the owner's deletion apply (a `lazy var … = Signal<Int>(owner: self)`
+/// works too, at the cost of reference counting on each access). Connect closures, receiver
+/// methods, context objects or other signals; `emit` calls the slots in connection order.
 public final class Signal<each Arg>: SignalBase {
     /// A signal owned by `owner` (blocked with it, disconnected when it is destroyed).
     public init(owner: QObject) { super.init(owner: owner, sendable: false) }
 
-    /// A free-standing signal with no owner object.
+    /// A signal with no owner yet: declared as a stored property of a QObject subclass, the
+    /// object adopts it; elsewhere it is a free-standing signal.
     public init() { super.init(owner: nil, sendable: false) }
 
     override init(owner: QObject?, sendable: Bool) { super.init(owner: owner, sendable: sendable) }
@@ -16,19 +22,43 @@ public final class Signal<each Arg>: SignalBase {
     /// Calls every connected slot, in connection order. Connections made during the emission
     /// are not called by it; connections removed (or whose receiver is deleted) before their
     /// turn are skipped. Blocked signals do nothing. Qt: `emit signal(args...)`.
-    @inlinable
+    @inlinable @inline(__always)
     public func emit(_ args: repeat each Arg) {
+        if count == 0 || flags != 0 { return }
+        emitToSlots(repeat each args)
+    }
+
+    /// The emission loop (kept out of line so an emit with no slots is a load and a branch).
+    @inlinable
+    func emitToSlots(_ args: repeat each Arg) {
         let n = count
-        if n == 0 || flags != 0 { return }
         emitDepth += 1
+        // The calling thread's token, read once per emission on the first receiver slot.
+        var me: UInt = 0
         var i = 0
         while i < n {
             // Safe: the buffer retains every connection, and removals are deferred
             // (compaction waits for emitDepth 0), so index i stays valid and alive.
             let raw = buffer.unsafelyUnwrapped[i]
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
-                if box.mode == SlotMode.plain {
+                let mode = box.mode
+                if mode == SlotMode.plain {
                     if box.isAlive { box.slot.call(repeat each args) } else { needsCompaction = true }
+                } else if mode == SlotMode.auto && box.isAlive {
+                    if me == 0 { me = currentThreadToken() }
+                    let bits = box.receiverThreadBits.load(ordering: .acquiring)
+                    // Safe: the connection's receiverThreadRef retains this ThreadData.
+                    Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { data in
+                        if data.token.load(ordering: .relaxed) == me {
+                            // Direct: sender() answers for this connection while the slot runs.
+                            let saved = data.currentConnectionRaw
+                            data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
+                            box.slot.call(repeat each args)
+                            data.currentConnectionRaw = saved
+                        } else {
+                            queue(box, blocking: false, repeat each args)
+                        }
+                    }
                 } else {
                     dispatch(box, repeat each args)
                 }
@@ -97,7 +127,7 @@ extension Signal where repeat each Arg: Sendable {
     /// queue calls to receivers in other threads.
     public convenience init(owner: QObject) { self.init(owner: owner, sendable: true) }
 
-    /// A free-standing signal whose arguments may cross threads.
+    /// A signal with no owner yet (see `init()`) whose arguments may cross threads.
     public convenience init() { self.init(owner: nil, sendable: true) }
 }
 
@@ -160,8 +190,7 @@ extension SignalBase {
 @usableFromInline
 struct SenderScope {
     @usableFromInline unowned(unsafe) let data: ThreadData
-    @usableFromInline unowned(unsafe) let savedConnection: ConnectionBase?
-    @usableFromInline let savedReceiver: ObjectIdentifier?
+    @usableFromInline let saved: UnsafeMutableRawPointer?
 
     @inlinable @inline(__always)
     init(_ box: ConnectionBase) {
@@ -174,17 +203,20 @@ struct SenderScope {
             data = ThreadData.current
         }
         self.data = data
-        savedConnection = data.currentConnection
-        savedReceiver = data.currentReceiver
-        data.currentConnection = box
-        data.currentReceiver = box.receiverID
+        saved = data.currentConnectionRaw
+        data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
     }
 
     @inlinable @inline(__always)
     func end() {
-        data.currentConnection = savedConnection
-        data.currentReceiver = savedReceiver
+        data.currentConnectionRaw = saved
     }
+}
+
+/// The calling thread's identity as ThreadData tokens store it.
+@inlinable @inline(__always)
+func currentThreadToken() -> UInt {
+    UInt(bitPattern: Int(bitPattern: pthread_self()))
 }
 
 /// "Type 'name'" for messages.

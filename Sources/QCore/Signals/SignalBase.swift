@@ -3,15 +3,15 @@
 /// A signal is used from its owner's thread (or, before that thread runs, from any thread).
 public class SignalBase {
     /// Retained `ConnectionBase` pointers, in connection order.
-    @usableFromInline var buffer: UnsafeMutablePointer<UnsafeMutableRawPointer>?
-    @usableFromInline var count = 0
-    var capacity = 0
+    @exclusivity(unchecked) @usableFromInline var buffer: UnsafeMutablePointer<UnsafeMutableRawPointer>?
+    @exclusivity(unchecked) @usableFromInline var count = 0
+    @exclusivity(unchecked) var capacity = 0
     /// Bit 0: the owner's signals are blocked.
-    @usableFromInline var flags: UInt8 = 0
+    @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
     /// Nesting depth of emissions in progress; removals are deferred while it is non-zero.
-    @usableFromInline var emitDepth = 0
+    @exclusivity(unchecked) @usableFromInline var emitDepth = 0
     /// Dead connections still in the buffer.
-    @usableFromInline var needsCompaction = false
+    @exclusivity(unchecked) @usableFromInline var needsCompaction = false
     /// The QObject that declared the signal (nil for a free-standing signal).
     unowned(unsafe) var owner: QObject?
     /// Set when the owner is being deinitialised: `sender()` must not hand it out any more.
@@ -28,8 +28,7 @@ public class SignalBase {
         argumentsSendable = sendable
         if let owner {
             owner.assertAffinity("declare a signal")
-            owner.registerSignal(self)
-            if owner.signalsBlocked { flags |= SignalBase.blockedFlag }
+            adopt(owner: owner)
         }
     }
 

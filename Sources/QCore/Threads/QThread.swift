@@ -18,18 +18,15 @@ open class QThread: QObject {
     private var handle: pthread_t?
 
     /// Emitted from the new thread before `run()`. Qt: `QThread::started()`.
-    public lazy var started = Signal< >(owner: self)
+    public let started = Signal< >()
     /// Emitted from the thread after `run()` returns. Qt: `QThread::finished()`.
-    public lazy var finished = Signal< >(owner: self)
+    public let finished = Signal< >()
 
     /// Creates a thread object (not started).
     public override init(parent: QObject? = nil) {
         managed = ThreadData(adopted: false)
         super.init(parent: parent)
         managed.threadObject = self
-        // Created here, in the owning thread: they are emitted from the new thread.
-        _ = started
-        _ = finished
     }
 
     /// The object of an adopted thread (main, or any thread QKit did not start).
@@ -41,7 +38,7 @@ open class QThread: QObject {
     }
 
     deinit {
-        if let handle, !isAdoptedThread {
+        if let handle = stateLock.withLock({ handle }), !isAdoptedThread {
             pthread_detach(handle)
         }
     }
@@ -63,7 +60,9 @@ open class QThread: QObject {
         }
         guard ok else { return }
         finishedCondition.reset()
-        if let old = handle { pthread_join(old, nil); handle = nil }
+        if let old = stateLock.withLock({ () -> pthread_t? in defer { handle = nil }; return handle }) {
+            pthread_join(old, nil)
+        }
         var thread = pthread_t()
         // Safe: the retained reference is balanced by the release in qkitThreadEntry.
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -74,7 +73,7 @@ open class QThread: QObject {
             Diagnostics.warning("QThread::start: Thread creation error: errno \(rc) (\(describe(self)))")
             return
         }
-        handle = thread
+        stateLock.withLock { handle = thread }
     }
 
     /// The body of the thread. The default runs `exec()`. Override to run other code.
@@ -114,7 +113,7 @@ open class QThread: QObject {
         if data.isCurrent {
             data.exitAllLoops(code)
         } else {
-            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { data.exitAllLoops(code) }, priority: 0))
+            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak data] in data?.exitAllLoops(code) }, priority: 0))
         }
     }
 
@@ -130,8 +129,16 @@ open class QThread: QObject {
             return false
         }
         if isAdoptedThread { return false }
-        guard stateLock.withLock({ runningFlag }) else { return true }
-        return finishedCondition.wait(msecs: msecs)
+        if stateLock.withLock({ runningFlag }) {
+            guard finishedCondition.wait(msecs: msecs) else { return false }
+        }
+        // Join, so that when wait() returns the OS thread is gone (its thread-local data released).
+        let joinable = stateLock.withLock { () -> pthread_t? in
+            defer { handle = nil }
+            return handle
+        }
+        if let joinable { pthread_join(joinable, nil) }
+        return true
     }
 
     /// True between `start()` and the end of `finished`.

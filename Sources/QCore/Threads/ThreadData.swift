@@ -16,13 +16,21 @@ final class ThreadData: @unchecked Sendable {
     let isAdopted: Bool
 
     // --- owner-thread state ---
-    var loopLevel = 0
-    var scopeLevel = 0
+    @exclusivity(unchecked) var loopLevel = 0
+    @exclusivity(unchecked) var scopeLevel = 0
     var runningLoops: [QEventLoop] = []
-    var dispatcherStorage: EventDispatcher?
-    /// The connection whose slot runs now on this thread and its receiver (for `sender()`).
-    @usableFromInline unowned(unsafe) var currentConnection: ConnectionBase?
-    @usableFromInline var currentReceiver: ObjectIdentifier?
+    @exclusivity(unchecked) var dispatcherStorage: EventDispatcher?
+    /// The connection whose slot runs now on this thread (for `sender()`), unretained: a
+    /// raw pointer so saving and restoring it around each slot costs no reference counting.
+    @exclusivity(unchecked) @usableFromInline var currentConnectionRaw: UnsafeMutableRawPointer?
+
+    /// The connection whose slot runs now on this thread, if any.
+    var currentConnection: ConnectionBase? {
+        // Safe: set only while that connection's slot runs, and the emitting signal keeps it alive.
+        currentConnectionRaw.map { Unmanaged<ConnectionBase>.fromOpaque($0).takeUnretainedValue() }
+    }
+    /// A ChildAdded event kept for reuse (object creation is hot).
+    @exclusivity(unchecked) var spareChildEvent: QChildEvent?
     /// DeferredDelete events whose loop level has not been left yet.
     var heldDeferredDeletes: [PostedEvent] = []
     /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
@@ -30,10 +38,10 @@ final class ThreadData: @unchecked Sendable {
 
     // --- shared state, guarded by `postLock` ---
     let postLock = PThreadLock()
-    var postedEvents: [PostedEvent] = []
-    var spareEvents: [PostedEvent] = []
-    var wakePending = false
-    var interruptRequested = false
+    @exclusivity(unchecked) var postedEvents: [PostedEvent] = []
+    @exclusivity(unchecked) var spareEvents: [PostedEvent] = []
+    @exclusivity(unchecked) var wakePending = false
+    @exclusivity(unchecked) var interruptRequested = false
     var waker: EventDispatcherWaker?
 
     init(adopted: Bool) {

@@ -2,7 +2,7 @@
 /// the owning thread runs its event loop.
 open class QTimer: QObject {
     /// Emitted when the timer fires. Qt: `QTimer::timeout()`.
-    public lazy var timeout = Signal< >(owner: self)
+    public let timeout = Signal< >()
     private var id = -1
     private var intervalStorage = 0
 

@@ -1,0 +1,86 @@
+import Testing
+
+@testable import QCore
+
+/// Undefined misuse traps with a message (checked in a child process); defined misuse warns.
+@Suite("Misuse")
+struct MisuseTests {
+    @Test("a blocking-queued call into the emitting thread traps instead of deadlocking")
+    func blockingQueuedSameThreadTraps() async {
+        await #expect(processExitsWith: .failure) {
+            final class Source: QObject { lazy var ping = Signal< >(owner: self) }
+            let s = Source(), r = QObject()
+            s.ping.connect(context: r, type: .blockingQueued) {}
+            s.ping.emit()
+        }
+    }
+
+    @Test("deleting an object from a thread it does not live in traps")
+    func foreignDeleteTraps() async {
+        await #expect(processExitsWith: .failure) {
+            final class Deleter: QThread, @unchecked Sendable {
+                let victim = QObject()
+                override func run() { victim.delete() }
+            }
+            _ = QThread.currentThread
+            let d = Deleter()
+            d.start()
+            d.wait()
+        }
+    }
+
+    @Test("a second application object traps")
+    func secondApplicationTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let a = QCoreApplication(arguments: ["a"])
+            let b = QCoreApplication(arguments: ["b"])
+            _ = (a, b)
+        }
+    }
+
+    @Test("QKIT_FATAL_WARNINGS=1 turns a warning into a trap")
+    func fatalWarnings() async {
+        await #expect(processExitsWith: .failure) {
+            setenv("QKIT_FATAL_WARNINGS", "1", 1)
+            let p = QObject(), c = QObject(parent: p)
+            p.setParent(c)
+        }
+    }
+
+    @Test("exec of the application from another thread warns and returns -1")
+    func appExecFromOtherThread() {
+        final class Runner: QThread, @unchecked Sendable {
+            let app: QCoreApplication
+            var code: Int32 = 0
+            init(_ app: QCoreApplication) { self.app = app; super.init() }
+            override func run() { code = app.exec() }
+        }
+        let app = QCoreApplication(arguments: ["t"])
+        let r = Runner(app)
+        r.start()
+        #expect(r.wait(3000))
+        #expect(r.code == -1)
+    }
+
+    @Test("moveToThread from a thread other than the object's is refused with a warning")
+    func moveFromOtherThreadRefused() {
+        final class Mover: QThread, @unchecked Sendable {
+            let target: QObject
+            let destination = QThread()
+            var result = true
+            init(_ target: QObject) { self.target = target; super.init() }
+            override func run() { result = target.moveToThread(destination) }
+        }
+        _ = QThread.currentThread
+        let o = QObject()
+        let m = Mover(o)
+        m.start()
+        #expect(m.wait(3000))
+        #expect(!m.result)
+        #expect(o.thread === QThread.currentThread)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
