@@ -23,7 +23,37 @@ case "tree":
     }
 default: break
 }
-if which != "tree" {
+final class CustomSink: QObject { var count = 0; override func customEvent(_ event: QEvent) { count &+= 1 } }
+switch which {
+case "queued":
+    source.value.connect(receiver: sink, type: .queued) { s, v in s.take(v) }
+    var left = n
+    while left > 0 {
+        for i in 0..<min(left, 1000) { source.value.emit(i) }
+        QCoreApplication.sendPostedEvents()
+        left -= 1000
+    }
+case "post":
+    let c = CustomSink()
+    var left = n
+    while left > 0 {
+        for _ in 0..<min(left, 1000) { QCoreApplication.postEvent(c, QEvent(.user)) }
+        QCoreApplication.sendPostedEvents()
+        left -= 1000
+    }
+    print(c.count)
+case "chained":
+    var done = 0
+    let loop = QEventLoop()
+    source.value.connect(receiver: sink, type: .queued) { s, v in
+        done += 1
+        if done < n { source.value.emit(v) } else { loop.quit() }
+    }
+    source.value.emit(1)
+    loop.exec()
+default: break
+}
+if !["tree", "queued", "post", "chained"].contains(which) {
     for i in 0..<n { source.value.emit(i) }
 }
 print(sink.total)

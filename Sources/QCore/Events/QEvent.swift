@@ -115,13 +115,27 @@ final class DeferredDeleteEvent: QEvent {
 
 /// An internal posted call (queued slot, invokeMethod, QThread quit): run as it is on the
 /// target thread, without a receiver's `event()`.
+@usableFromInline
 class QueuedCallEvent: QEvent {
     /// A blocking-queued emitter waiting for this call: woken when the call is released,
     /// whether it ran or was dropped (so a dropped call never deadlocks its emitter).
     var waiter: WaitCondition?
-    init() { super.init(.metaCall) }
+    /// Runs the call; built by the (specialised) code that queued it, capturing nothing.
+    @usableFromInline let runner: ((QueuedCallEvent) -> Void)?
+    /// The connection of a queued signal call (nil for plain posted closures).
+    let connection: ConnectionBase?
+
+    @usableFromInline
+    init(connection: ConnectionBase? = nil, runner: ((QueuedCallEvent) -> Void)? = nil) {
+        self.connection = connection
+        self.runner = runner
+        super.init(.metaCall)
+    }
+
     deinit { waiter?.signal() }
-    func invoke() {}
+
+    @usableFromInline
+    func invoke() { runner?(self) }
 }
 
 /// A posted closure bound to an optional guard connection (dropped if its context died).
@@ -129,6 +143,7 @@ final class ClosureCallEvent: QueuedCallEvent {
     let body: () -> Void
     init(_ body: @escaping () -> Void) {
         self.body = body
+        super.init()
     }
     override func invoke() { body() }
 }

@@ -24,6 +24,8 @@ class ConnectionBase {
     let methodKey: MethodKey?
     /// Whether its arguments are Sendable (may cross threads).
     @usableFromInline let canQueue: Bool
+    /// Unique id, for `Connection` handles.
+    let id = nextConnectionId.wrappingAdd(1, ordering: .relaxed).newValue
 
     init(mode: UInt8, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
         self.mode = mode
@@ -56,6 +58,8 @@ class ConnectionBase {
         connectionRegistryLock.withLock { receiverThreadRef }
     }
 }
+
+private let nextConnectionId = Atomic<UInt64>(0)
 
 /// Identifies "the same slot" for `.unique`: the source location of the connect call.
 @usableFromInline

@@ -135,28 +135,29 @@ extension MethodKey {
 }
 
 /// A handle on one connection (Qt's `QMetaObject::Connection`). Invalid when `connect`
-/// refused. It does not keep the receiver alive.
+/// refused. It names the connection by id, so a slot may capture its own handle without a
+/// reference cycle, and it never keeps the receiver alive.
 public struct Connection {
-    /// Weak: a slot may capture its own handle without making a reference cycle.
-    weak var box: ConnectionBase?
-    /// Whether `connect` made a connection at all.
-    public let isValid: Bool
+    private let signal: SignalBase?
+    private let id: UInt64
 
     @usableFromInline
     init(_ box: ConnectionBase?) {
-        self.box = box
-        isValid = box != nil
+        signal = box?.signal
+        id = box?.id ?? 0
     }
 
+    /// Whether `connect` made a connection at all.
+    public var isValid: Bool { signal != nil }
+
     /// True while the connection exists. Qt: `operator bool`.
-    public var isConnected: Bool { box?.isAlive ?? false }
+    public var isConnected: Bool { signal?.liveConnection(id: id) != nil }
 
     /// Removes the connection; true if it was connected. Qt: `QObject::disconnect(connection)`.
     @discardableResult
     public func disconnect() -> Bool {
-        guard let box, box.isAlive, let signal = box.signal else { return false }
+        guard let signal, let box = signal.liveConnection(id: id) else { return false }
         signal.checkAffinity("disconnect from a signal of")
         return signal.kill(box)
     }
 }
-

@@ -109,16 +109,10 @@ public final class Signal<each Arg>: SignalBase {
     }
 
     /// Posts the call to the receiver's thread (arguments copied now).
-    @usableFromInline
+    @inlinable
     func queue(_ box: SlotBox<repeat each Arg>, blocking: Bool, _ args: repeat each Arg) {
-        guard box.canQueue else {
-            Diagnostics.misuse(
-                "Signal<\(String(describing: (repeat (each Arg).self)))>: cannot queue a call to "
-                    + "\(box.receiver.map(describe) ?? "a context") in another thread: the signal's arguments "
-                    + "are not Sendable. Emit from the receiver's thread or make the arguments Sendable.")
-        }
-        let call = SignalCallEvent(box: box, sender: owner, args: repeat each args)
-        postQueuedCall(call, box: box, blocking: blocking)
+        guard box.canQueue else { refuseQueuing(box, argumentTypes: "\((repeat (each Arg).self))") }
+        postQueuedCall(SignalCallEvent(box: box, args: repeat each args), box: box, blocking: blocking)
     }
 }
 
@@ -132,25 +126,30 @@ extension Signal where repeat each Arg: Sendable {
 }
 
 /// The queued form of one emission: the connection and a copy of the arguments.
+@usableFromInline
 final class SignalCallEvent<each Arg>: QueuedCallEvent {
-    let box: SlotBox<repeat each Arg>
-    let args: (repeat each Arg)
+    @usableFromInline let box: SlotBox<repeat each Arg>
+    @usableFromInline let args: (repeat each Arg)
 
-    init(box: SlotBox<repeat each Arg>, sender: QObject?, args: repeat each Arg) {
+    @inlinable
+    init(box: SlotBox<repeat each Arg>, args: repeat each Arg) {
         self.box = box
         self.args = (repeat each args)
+        // Capture-free and built here, in specialised code: no allocation, no generic dispatch.
+        super.init(connection: box, runner: { event in
+            unsafeDowncast(event, to: SignalCallEvent<repeat each Arg>.self).run()
+        })
     }
 
-    override func invoke() {
-        // Dropped if the receiver (or context) was destroyed first; still delivered after a
-        // disconnect or the sender's destruction (then sender() is nil).
+    /// Dropped if the receiver (or context) was destroyed first; still delivered after a
+    /// disconnect or the sender's destruction (then sender() is nil).
+    @inlinable
+    func run() {
         guard !box.receiverGone.load(ordering: .acquiring) else { return }
         if box.receiverID != nil && !box.receiverInCurrentThread {
             // The receiver moved to another thread after the post: follow it.
-            if let target = box.receiverThread {
-                target.post(PostedEvent(receiver: nil, event: self, priority: 0))
-                return
-            }
+            followReceiver()
+            return
         }
         let scope = SenderScope(box)
         box.slot.call(repeat each args)
@@ -158,13 +157,33 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     }
 }
 
+extension QueuedCallEvent {
+    /// Re-posts this call to the thread its receiver lives in now.
+    @usableFromInline
+    func followReceiver() {
+        guard let target = connection?.receiverThread else { return }
+        target.post(PostedEvent(receiver: nil, event: self, priority: 0))
+    }
+}
+
 extension SignalBase {
+    @usableFromInline
+    func refuseQueuing(_ box: ConnectionBase, argumentTypes: String) -> Never {
+        Diagnostics.misuse(
+            "Signal<\(argumentTypes)>: cannot queue a call to "
+                + "\(box.receiver.map(describe) ?? "a context") in another thread: the signal's arguments "
+                + "are not Sendable. Emit from the receiver's thread or make the arguments Sendable.")
+    }
+
     /// Posts a queued call to its receiver's thread; for blocking-queued, waits for it.
+    @usableFromInline
     func postQueuedCall(_ call: QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
         let target: ThreadData
         if box.receiverID != nil {
-            guard let data = box.receiverThread else { return }
-            target = data
+            // The connection's receiverThreadRef keeps this ThreadData alive; it changes only
+            // when the receiver moves, and a moved receiver's old thread data outlives the move.
+            let bits = box.receiverThreadBits.load(ordering: .acquiring)
+            target = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         } else {
             target = owner?.threadData ?? ThreadData.current
         }
@@ -183,7 +202,6 @@ extension SignalBase {
         _ = waiter.wait(msecs: -1)
     }
 }
-
 
 /// While a slot runs, records (on the receiver's thread) which connection invoked it, so
 /// that `receiver.sender()` can answer. Restored afterwards, so nested emissions work.

@@ -140,11 +140,21 @@ public class SignalBase {
         return false
     }
 
+    /// The live connection with this id, if any.
+    func liveConnection(id: UInt64) -> ConnectionBase? {
+        for i in 0..<count {
+            let c = connection(at: i)
+            if c.id == id { return c.isAlive ? c : nil }
+        }
+        return nil
+    }
+
     func setBlocked(_ blocked: Bool) {
         if blocked { flags |= SignalBase.blockedFlag } else { flags &= ~SignalBase.blockedFlag }
     }
 
     func checkAffinity(_ what: String) {
+        guard !ownerGone else { return }
         owner?.assertAffinity(what)
     }
 }
