@@ -40,7 +40,7 @@ open class QEvent {
     /// The event's type.
     public let type: EventType
     /// Whether the receiver wants it (Qt's default: accepted).
-    public var isAccepted = true
+    @exclusivity(unchecked) public var isAccepted = true
     /// True for events that come from outside the application (socket and timer activations).
     public internal(set) var spontaneous = false
 
@@ -90,7 +90,7 @@ open class QTimerEvent: QEvent {
 /// Qt's `QChildEvent`: ChildAdded / ChildRemoved, sent synchronously to the parent.
 open class QChildEvent: QEvent {
     /// Nil only while a recycled event waits in its thread's spare slot.
-    var childStorage: QObject?
+    @exclusivity(unchecked) var childStorage: QObject?
     /// The child that was added or removed.
     public var child: QObject { childStorage! }
     /// Creates a child event (`.childAdded` or `.childRemoved`).
@@ -119,11 +119,11 @@ final class DeferredDeleteEvent: QEvent {
 class QueuedCallEvent: QEvent {
     /// A blocking-queued emitter waiting for this call: woken when the call is released,
     /// whether it ran or was dropped (so a dropped call never deadlocks its emitter).
-    var waiter: WaitCondition?
+    @exclusivity(unchecked) var waiter: WaitCondition?
     /// Runs the call; built by the (specialised) code that queued it, capturing nothing.
     @usableFromInline let runner: ((QueuedCallEvent) -> Void)?
     /// The connection of a queued signal call (nil for plain posted closures).
-    let connection: ConnectionBase?
+    @usableFromInline let connection: ConnectionBase?
 
     @usableFromInline
     init(connection: ConnectionBase? = nil, runner: ((QueuedCallEvent) -> Void)? = nil) {

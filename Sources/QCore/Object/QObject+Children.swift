@@ -32,7 +32,8 @@ extension QObject {
         parentStorage = parent
         parent.childList.append(self)
         // One ChildAdded event per thread is reused unless a handler kept it.
-        let data = threadData
+        // (unowned(unsafe): this object retains its thread data.)
+        unowned(unsafe) let data = threadData
         var event: QChildEvent
         if let spare = data.spareChildEvent {
             data.spareChildEvent = nil

@@ -144,7 +144,7 @@ final class ObjectExtra {
     var objectNameChangedSignal: Signal<String>?
     var destroyedSignal: Signal<ObjectIdentifier>?
     /// Signals declared by the object (retained; they are its properties anyway).
-    var signals: [SignalBase] = []
+    @exclusivity(unchecked) var signals: [SignalBase] = []
     /// Connections whose receiver or context is this object (guarded by connectionRegistryLock).
     var incoming: [ObjectIdentifier: ConnectionBase] = [:]
     /// Installed event filters, most recent last (weak: a filter may die first).

@@ -128,12 +128,15 @@ extension Signal where repeat each Arg: Sendable {
 /// The queued form of one emission: the connection and a copy of the arguments.
 @usableFromInline
 final class SignalCallEvent<each Arg>: QueuedCallEvent {
-    @usableFromInline let box: SlotBox<repeat each Arg>
     @usableFromInline let args: (repeat each Arg)
+
+    /// The typed connection (stored once, in the untyped base).
+    @inlinable var box: SlotBox<repeat each Arg> {
+        unsafeDowncast(connection.unsafelyUnwrapped, to: SlotBox<repeat each Arg>.self)
+    }
 
     @inlinable
     init(box: SlotBox<repeat each Arg>, args: repeat each Arg) {
-        self.box = box
         self.args = (repeat each args)
         // Capture-free and built here, in specialised code: no allocation, no generic dispatch.
         super.init(connection: box, runner: { event in
@@ -145,15 +148,28 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     /// disconnect or the sender's destruction (then sender() is nil).
     @inlinable
     func run() {
-        guard !box.receiverGone.load(ordering: .acquiring) else { return }
-        if box.receiverID != nil && !box.receiverInCurrentThread {
-            // The receiver moved to another thread after the post: follow it.
-            followReceiver()
-            return
+        // Safe: this event retains its connection until it is released after delivery.
+        Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
+            guard !box.receiverGone.load(ordering: .acquiring) else { return }
+            let bits = box.receiverThreadBits.load(ordering: .acquiring)
+            guard bits != 0 else {
+                // A receiver-less queued closure: no sender to track.
+                box.slot.call(repeat each args)
+                return
+            }
+            // Safe: the connection's receiverThreadRef retains this ThreadData.
+            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { data in
+                guard data.token.load(ordering: .relaxed) == currentThreadToken() else {
+                    // The receiver moved to another thread after the post: follow it.
+                    followReceiver()
+                    return
+                }
+                let saved = data.currentConnectionRaw
+                data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
+                box.slot.call(repeat each args)
+                data.currentConnectionRaw = saved
+            }
         }
-        let scope = SenderScope(box)
-        box.slot.call(repeat each args)
-        scope.end()
     }
 }
 
@@ -177,12 +193,19 @@ extension SignalBase {
 
     /// Posts a queued call to its receiver's thread; for blocking-queued, waits for it.
     @usableFromInline
-    func postQueuedCall(_ call: QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
+    func postQueuedCall(_ call: consuming QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
+        let bits = box.receiverThreadBits.load(ordering: .acquiring)
+        if !blocking && bits != 0 {
+            // The hot path. Safe: the connection's receiverThreadRef keeps this ThreadData alive;
+            // it changes only when the receiver moves, and the old thread data outlives the move.
+            let entry = PostedEvent(receiver: nil, event: call, priority: 0)
+            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
+                $0.post(entry)
+            }
+            return
+        }
         let target: ThreadData
-        if box.receiverID != nil {
-            // The connection's receiverThreadRef keeps this ThreadData alive; it changes only
-            // when the receiver moves, and a moved receiver's old thread data outlives the move.
-            let bits = box.receiverThreadBits.load(ordering: .acquiring)
+        if bits != 0 {
             target = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         } else {
             target = owner?.threadData ?? ThreadData.current

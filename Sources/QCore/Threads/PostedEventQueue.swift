@@ -9,7 +9,7 @@ struct PostedEvent {
 extension ThreadData {
     /// Queues an entry (thread-safe) and wakes the owning thread when it is blocked elsewhere.
     /// Higher priority goes first; equal priority keeps FIFO order.
-    func post(_ entry: PostedEvent) {
+    func post(_ entry: consuming PostedEvent) {
         var toWake: EventDispatcherWaker?
         postLock.lock()
         if let last = postedEvents.last, last.priority < entry.priority {
@@ -48,7 +48,10 @@ extension ThreadData {
         postLock.unlock()
         var delivered = false
         if !batch.isEmpty {
-            for entry in batch where deliver(entry) { delivered = true }
+            batch.withUnsafeBufferPointer { entries in
+                // Borrow each entry in place: no copy, no reference counting per event.
+                for i in entries.indices where deliver(entries.baseAddress.unsafelyUnwrapped + i) { delivered = true }
+            }
             batch.removeAll(keepingCapacity: true)
             spareEvents = batch
         }
@@ -73,7 +76,7 @@ extension ThreadData {
         if forcing { forceDeferredDeletes = true }
         defer { if forcing { forceDeferredDeletes = false } }
         var delivered = false
-        for entry in matching where deliver(entry) { delivered = true }
+        for var entry in matching where withUnsafePointer(to: &entry, { deliver($0) }) { delivered = true }
         if type == nil || type == .deferredDelete {
             if releaseHeldDeferredDeletes(receiver: receiver) { delivered = true }
         }
@@ -97,7 +100,8 @@ extension ThreadData {
             let mine = receiver == nil || entry.receiver === receiver
             if mine, let event = entry.event as? DeferredDeleteEvent, deferredDeleteAllowed(event) {
                 heldDeferredDeletes.remove(at: index)
-                if deliver(entry) { delivered = true }
+                var held = entry
+                if withUnsafePointer(to: &held, { deliver($0) }) { delivered = true }
             } else {
                 index += 1
             }
@@ -113,15 +117,18 @@ extension ThreadData {
     }
 
     /// Delivers one entry on the owning thread. Returns whether it reached a handler.
-    private func deliver(_ entry: PostedEvent) -> Bool {
-        guard let receiver = entry.receiver else {
-            guard let call = entry.event as? QueuedCallEvent else { return false }
+    private func deliver(_ entryPointer: UnsafePointer<PostedEvent>) -> Bool {
+        guard let receiver = entryPointer.pointee.receiver else {
+            // Receiver-less entries are always queued calls (internal posts only).
+            // Safe: the batch array keeps the event alive until the whole batch is done.
+            let call = unsafeDowncast(entryPointer.pointee.event, to: QueuedCallEvent.self)
             scopeLevel += 1
             call.invoke()
             scopeLevel -= 1
             call.waiter?.signal()
             return true
         }
+        let entry = entryPointer.pointee
         if receiver.isDeleted { return false }
         if receiver.threadData !== self {
             // The receiver moved to another thread after the post: its events move along.
