@@ -28,9 +28,9 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for slots in [0, 1, 10] {
-        Benchmark("emit, \(slots) receiver-method slots") { benchmark in
+        Benchmark("emit, \(slots) receiver slots") { benchmark in
             let source = Source(), sink = Sink()
-            for _ in 0..<slots { source.value.connect(sink, Sink.take) }
+            for _ in 0..<slots { source.value.connect(receiver: sink) { s, v in s.take(v) } }
             benchmark.startMeasurement()
             for i in benchmark.scaledIterations { source.value.emit(i) }
             benchmark.stopMeasurement()
@@ -46,9 +46,18 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("emit, 1 method-reference slot (Receiver.method)") { benchmark in
+        let source = Source(), sink = Sink()
+        source.value.connect(sink, Sink.take)
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations { source.value.emit(i) }
+        benchmark.stopMeasurement()
+        blackHole(sink.total)
+    }
+
     Benchmark("queued calls, same thread, posted then drained") { benchmark in
         let source = Source(), sink = Sink()
-        source.value.connect(sink, Sink.take, type: .queued)
+        source.value.connect(receiver: sink, type: .queued) { s, v in s.take(v) }
         benchmark.startMeasurement()
         for i in benchmark.scaledIterations { source.value.emit(i) }
         QCoreApplication.sendPostedEvents()

@@ -42,6 +42,20 @@ case "post":
         left -= 1000
     }
     print(c.count)
+case "timers":
+    // 10,000 timers of 1-10 ms for one second: delivered / expected timeouts.
+    final class Tick: QObject { var fired = 0; override func timerEvent(_ e: QTimerEvent) { fired += 1 } }
+    let ticks = Tick()
+    var expected = 0.0
+    for i in 0..<10_000 {
+        let interval = 1 + i % 10
+        _ = ticks.startTimer(interval, .precise)
+        expected += 1000.0 / Double(interval)
+    }
+    let loop = QEventLoop()
+    QTimer.singleShot(1000, .precise) { loop.quit() }
+    loop.exec()
+    print("timers delivered \(ticks.fired) of \(Int(expected)) expected: \(Double(ticks.fired) / expected * 100) %")
 case "chained":
     var done = 0
     let loop = QEventLoop()
@@ -53,7 +67,7 @@ case "chained":
     loop.exec()
 default: break
 }
-if !["tree", "queued", "post", "chained"].contains(which) {
+if !["tree", "queued", "post", "chained", "timers"].contains(which) {
     for i in 0..<n { source.value.emit(i) }
 }
 print(sink.total)

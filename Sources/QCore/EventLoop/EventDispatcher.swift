@@ -31,10 +31,13 @@ final class EventDispatcher {
     /// Filled by libevent callbacks during `event_base_loop`.
     @exclusivity(unchecked) var firedWatches: [SocketWatch] = []
     @exclusivity(unchecked) var firedTimers: [TimerRecord] = []
+    @exclusivity(unchecked) private var spareTimerList: [TimerRecord] = []
     /// Timers that fired while timers were excluded: delivered by a later iteration.
     @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
     @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
     @exclusivity(unchecked) var zeroTimerCount = 0
+    /// A QTimerEvent kept for reuse (timers fire often).
+    @exclusivity(unchecked) var spareTimerEvent: QTimerEvent?
     @exclusivity(unchecked) var watchCount = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
@@ -94,14 +97,21 @@ final class EventDispatcher {
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).
         if !firedTimers.isEmpty || !deferredTimers.isEmpty {
-            var fired = deferredTimers + firedTimers
-            deferredTimers.removeAll()
-            firedTimers.removeAll(keepingCapacity: true)
+            var fired = firedTimers
+            firedTimers = spareTimerList
+            if !deferredTimers.isEmpty {
+                fired.insert(contentsOf: deferredTimers, at: 0)
+                deferredTimers.removeAll()
+            }
             if flags.contains(.x11ExcludeTimers) {
                 deferredTimers = fired
             } else {
-                fired.sort { $0.deadline != $1.deadline ? $0.deadline < $1.deadline : $0.sequence < $1.sequence }
+                if fired.count > 1 {
+                    fired.sort { $0.deadline != $1.deadline ? $0.deadline < $1.deadline : $0.sequence < $1.sequence }
+                }
                 for record in fired where record.fire(threadData) { handled = true }
+                fired.removeAll(keepingCapacity: true)
+                spareTimerList = fired
             }
         }
         return handled

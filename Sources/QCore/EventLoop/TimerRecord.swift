@@ -18,13 +18,13 @@ final class TimerRecord {
     let type: Qt.TimerType
     unowned(unsafe) let object: QObject
     unowned(unsafe) let dispatcher: EventDispatcher
-    private var event: OpaquePointer?
+    @exclusivity(unchecked) private var event: OpaquePointer?
     /// When it is due, in monotonic ns.
-    private(set) var deadline: UInt64
+    @exclusivity(unchecked) private(set) var deadline: UInt64
     /// Start order: breaks deadline ties so timers started in order fire in order.
     let sequence: UInt64
-    private(set) var isActive = true
-    private var inHandler = false
+    @exclusivity(unchecked) private(set) var isActive = true
+    @exclusivity(unchecked) private var inHandler = false
 
     init(object: QObject, interval: Int, type: Qt.TimerType, dispatcher: EventDispatcher, id: Int? = nil) {
         self.id = id ?? nextTimerId.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -88,7 +88,18 @@ final class TimerRecord {
         guard isActive, !inHandler else { return false }
         inHandler = true
         threadData.scopeLevel += 1
-        _ = QCoreApplication.notify(object, QTimerEvent(id))
+        // One QTimerEvent per dispatcher is reused unless a handler kept it.
+        var event: QTimerEvent
+        if let spare = dispatcher.spareTimerEvent {
+            dispatcher.spareTimerEvent = nil
+            spare.timerId = id
+            spare.isAccepted = true
+            event = spare
+        } else {
+            event = QTimerEvent(id)
+        }
+        _ = QCoreApplication.notify(object, event)
+        if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = event }
         threadData.scopeLevel -= 1
         inHandler = false
         guard isActive else { return true }

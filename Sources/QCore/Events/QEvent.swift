@@ -78,7 +78,7 @@ private let registeredEventTypes = Mutex<Set<Int>>([])
 /// Qt's `QTimerEvent`: delivered to `timerEvent(_:)` for timers from `startTimer`.
 open class QTimerEvent: QEvent {
     /// The id returned by `startTimer`.
-    public let timerId: Int
+    public internal(set) var timerId: Int
     /// Creates a timer event for `timerId`.
     public init(_ timerId: Int) {
         self.timerId = timerId
