@@ -5,6 +5,7 @@ let package = Package(
     name: "QKit",
     products: [
         .library(name: "QCore", targets: ["QCore"]),
+        .library(name: "QNetwork", targets: ["QNetwork"]),
     ],
     dependencies: [
         // swift-log: Qt's qWarning() channel (misuse warnings, QKIT_FATAL_WARNINGS).
@@ -23,6 +24,11 @@ let package = Package(
                 "CLibevent",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "QNetwork",
+            dependencies: ["QCore"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One received datagram's facts (the bytes went into the caller's buffer).
+struct ReceivedDatagram {
+    /// Bytes copied into the buffer.
+    var copied: Int
+    /// The datagram's full size (larger than `copied` when truncated).
+    var size: Int
+    var sender: SocketAddress?
+    /// The destination address and interface (IP_PKTINFO / IPV6_PKTINFO), when enabled.
+    var destination: SocketAddress?
+    var interfaceIndex: UInt32
+    /// TTL / hop limit, −1 when unknown.
+    var hopLimit: Int
+}
+
+extension Posix {
+    /// Receives one datagram into `buffer` (a larger one is truncated, the rest discarded).
+    /// With `peek` the datagram stays queued. The corresponding C function is `recvmsg`.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, peek: Bool = false) throws -> IOResult<ReceivedDatagram> {
+        var storage = sockaddr_storage()
+        var control = [UInt8](repeating: 0, count: 128)
+        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+        var nameLength: socklen_t = 0
+        var controlLength = 0
+        let result: IOResult<Int> = try withUnsafeMutablePointer(to: &storage) { (sp) in
+            try withUnsafeMutablePointer(to: &iov) { (iovp) in
+                try control.withUnsafeMutableBytes { (cp) in
+                    var msg = msghdr()
+                    msg.msg_name = UnsafeMutableRawPointer(sp)
+                    msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                    msg.msg_iov = iovp
+                    msg.msg_iovlen = 1
+                    msg.msg_control = cp.baseAddress
+                    msg.msg_controllen = cp.count
+                    let flags = Int32(MSG_TRUNC) | (peek ? Int32(MSG_PEEK) : 0)
+                    let r = try syscall("recvmsg", { recvmsg(fd, &msg, flags) })
+                    if r.value != nil {
+                        controlLength = msg.msg_controllen
+                        nameLength = msg.msg_namelen
+                    }
+                    return r
+                }
+            }
+        }
+        guard let size = result.value else { return .wouldBlock }
+        var datagram = ReceivedDatagram(
+            copied: min(size, buffer.count), size: size,
+            sender: nameLength > 0 ? SocketAddress(storage: &storage, length: nameLength) : nil,
+            destination: nil, interfaceIndex: 0, hopLimit: -1)
+        parseControl(control, length: controlLength, into: &datagram)
+        return .done(datagram)
+    }
+
+    /// Sends one datagram (to `address`, or to the connected peer). The corresponding C
+    /// function is `sendto`.
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?) throws -> IOResult<Int> {
+        guard let address else {
+            return try syscall("sendto", { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
+        }
+        return try address.withSockAddr { (p, len) in
+            try syscall("sendto", { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), p, len) })
+        }
+    }
+
+    /// The size of the next queued datagram without consuming it, nil when none.
+    /// The corresponding C call is `recv(MSG_PEEK | MSG_TRUNC)`.
+    static func pendingDatagramSize(_ fd: Int32) -> Int? {
+        var byte: UInt8 = 0
+        while true {
+            let r = Glibc.recv(fd, &byte, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT))
+            if r >= 0 { return r }
+            if errno == EINTR { continue }
+            return nil
+        }
+    }
+
+    private static func parseControl(_ control: [UInt8], length: Int, into datagram: inout ReceivedDatagram) {
+        guard length > 0 else { return }
+        control.withUnsafeBytes { raw in
+            var offset = 0
+            let headerSize = MemoryLayout<cmsghdr>.size
+            while offset + headerSize <= length {
+                let header = raw.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
+                let dataOffset = offset + ((headerSize + 7) & ~7)
+                if header.cmsg_level == IPPROTO_IP && header.cmsg_type == IP_PKTINFO {
+                    let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: in_pktinfo.self)
+                    var a = sockaddr_in()
+                    a.sin_family = sa_family_t(AF_INET)
+                    a.sin_addr = info.ipi_addr
+                    datagram.destination = .ipv4(a)
+                    datagram.interfaceIndex = UInt32(info.ipi_ifindex)
+                } else if header.cmsg_level == IPPROTO_IP && header.cmsg_type == IP_TTL {
+                    datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
+                } else if header.cmsg_level == IPPROTO_IPV6 && header.cmsg_type == IPV6_PKTINFO {
+                    let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: IPv6PacketInfo.self)
+                    var a = sockaddr_in6()
+                    a.sin6_family = sa_family_t(AF_INET6)
+                    a.sin6_addr = info.ipi6_addr
+                    datagram.destination = .ipv6(a)
+                    datagram.interfaceIndex = info.ipi6_ifindex
+                } else if header.cmsg_level == IPPROTO_IPV6 && header.cmsg_type == IPV6_HOPLIMIT {
+                    datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
+                }
+                let step = (Int(header.cmsg_len) + 7) & ~7
+                if step == 0 { break }
+                offset += step
+            }
+        }
+    }
+}
+
+/// Linux's `struct in6_pktinfo` (a GNU extension Glibc's Swift module does not expose).
+struct IPv6PacketInfo {
+    var ipi6_addr: in6_addr
+    var ipi6_ifindex: UInt32
+}

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin typed wrappers over the socket syscalls QNetwork uses. Every descriptor is created
+/// non-blocking and close-on-exec.
+enum Posix {
+    /// Creates a socket. The corresponding C function is `socket`.
+    static func socket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws -> Int32 {
+        try syscallOrThrow("socket", { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
+    }
+
+    /// Closes a descriptor (EINTR is not retried: Linux frees the descriptor anyway).
+    /// The corresponding C function is `close`.
+    static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Binds. The corresponding C function is `bind`.
+    static func bind(_ fd: Int32, _ address: SocketAddress) throws {
+        _ = try address.withSockAddr { (p, len) in
+            try syscallOrThrow("bind", { Glibc.bind(fd, p, len) })
+        }
+    }
+
+    /// Connects; returns false when the connection is in progress (EAGAIN/EINPROGRESS).
+    /// The corresponding C function is `connect`.
+    static func connect(_ fd: Int32, _ address: SocketAddress) throws -> Bool {
+        do {
+            let r = try address.withSockAddr { (p, len) in
+                try syscall("connect", { Glibc.connect(fd, p, len) })
+            }
+            return r.value != nil
+        } catch let e as Errno where e.code == EINPROGRESS {
+            return false
+        }
+    }
+
+    /// Starts listening. The corresponding C function is `listen`.
+    static func listen(_ fd: Int32, backlog: Int32) throws {
+        _ = try syscallOrThrow("listen", { Glibc.listen(fd, backlog) })
+    }
+
+    /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
+    /// The corresponding C function is `accept4`.
+    static func accept(_ fd: Int32) throws -> Int32? {
+        try syscall("accept", { qkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
+    }
+
+    /// Sets an integer option. The corresponding C function is `setsockopt`.
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws {
+        var v = value
+        _ = try syscallOrThrow("setsockopt", { setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) })
+    }
+
+    /// Sets an option from raw bytes. The corresponding C function is `setsockopt`.
+    static func setOption<T: BitwiseCopyable>(_ fd: Int32, _ level: Int32, _ name: Int32, value: T) throws {
+        let v = value
+        _ = try withUnsafeBytes(of: v) { raw in
+            try syscallOrThrow("setsockopt", { setsockopt(fd, level, name, raw.baseAddress, socklen_t(raw.count)) })
+        }
+    }
+
+    /// Reads an integer option. The corresponding C function is `getsockopt`.
+    static func option(_ fd: Int32, _ level: Int32, _ name: Int32) throws -> Int32 {
+        var v: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        _ = try syscallOrThrow("getsockopt", { getsockopt(fd, level, name, &v, &len) })
+        return v
+    }
+
+    /// The pending socket error (SO_ERROR), 0 if none.
+    static func pendingError(_ fd: Int32) -> Int32 {
+        (try? option(fd, SOL_SOCKET, SO_ERROR)) ?? 0
+    }
+
+    /// The local address. The corresponding C function is `getsockname`.
+    static func localAddress(_ fd: Int32) throws -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { (p) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
+                try syscallOrThrow("getsockname", { getsockname(fd, sp, &len) })
+            }
+        }
+        return SocketAddress(storage: &storage, length: len)
+    }
+
+    /// The peer address. The corresponding C function is `getpeername`.
+    static func peerAddress(_ fd: Int32) throws -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { (p) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
+                try syscallOrThrow("getpeername", { getpeername(fd, sp, &len) })
+            }
+        }
+        return SocketAddress(storage: &storage, length: len)
+    }
+
+    /// Bytes (stream) or the next datagram's size (UDP) waiting to be read.
+    /// The corresponding C call is `ioctl(FIONREAD)`.
+    static func bytesAvailable(_ fd: Int32) -> Int {
+        var n: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &n) == 0 ? Int(n) : 0
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 means end of stream. The corresponding C function is `read`.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+        try syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) })
+    }
+
+    /// Writes bytes without raising SIGPIPE. The corresponding C function is `send` (MSG_NOSIGNAL).
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+        try syscall("send", { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
+    }
+
+    /// Shuts down one or both directions. The corresponding C function is `shutdown`.
+    static func shutdown(_ fd: Int32, write: Bool, read: Bool) {
+        let how = Int32(write && read ? SHUT_RDWR : (write ? SHUT_WR : SHUT_RD))
+        _ = Glibc.shutdown(fd, how)
+    }
+
+    /// Waits until `fd` is readable/writable or `timeoutMs` passes (−1: forever); returns the
+    /// ready events, 0 on timeout. The corresponding C function is `poll`.
+    static func poll(_ fd: Int32, read: Bool, write: Bool, timeoutMs: Int) -> Int16 {
+        var p = pollfd(fd: fd, events: Int16((read ? POLLIN : 0) | (write ? POLLOUT : 0)), revents: 0)
+        while true {
+            let r = Glibc.poll(&p, 1, Int32(clamping: timeoutMs))
+            if r < 0 && errno == EINTR { continue }
+            return r > 0 ? p.revents : 0
+        }
+    }
+}
+
+/// `accept4` is a GNU extension that Glibc's Swift module does not expose; bind the symbol.
+@_silgen_name("accept4")
+private func qkit_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?, _ flags: Int32) -> Int32
