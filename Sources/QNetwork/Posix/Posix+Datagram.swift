@@ -85,23 +85,23 @@ extension Posix {
             while offset + headerSize <= length {
                 let header = raw.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
                 let dataOffset = offset + ((headerSize + 7) & ~7)
-                if header.cmsg_level == IPPROTO_IP && header.cmsg_type == IP_PKTINFO {
+                if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_PKTINFO {
                     let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: in_pktinfo.self)
                     var a = sockaddr_in()
                     a.sin_family = sa_family_t(AF_INET)
                     a.sin_addr = info.ipi_addr
                     datagram.destination = .ipv4(a)
                     datagram.interfaceIndex = UInt32(info.ipi_ifindex)
-                } else if header.cmsg_level == IPPROTO_IP && header.cmsg_type == IP_TTL {
+                } else if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_TTL {
                     datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
-                } else if header.cmsg_level == IPPROTO_IPV6 && header.cmsg_type == IPV6_PKTINFO {
+                } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_PKTINFO {
                     let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: IPv6PacketInfo.self)
                     var a = sockaddr_in6()
                     a.sin6_family = sa_family_t(AF_INET6)
                     a.sin6_addr = info.ipi6_addr
                     datagram.destination = .ipv6(a)
                     datagram.interfaceIndex = info.ipi6_ifindex
-                } else if header.cmsg_level == IPPROTO_IPV6 && header.cmsg_type == IPV6_HOPLIMIT {
+                } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_HOPLIMIT {
                     datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
                 }
                 let step = (Int(header.cmsg_len) + 7) & ~7

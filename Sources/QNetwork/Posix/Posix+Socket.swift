@@ -54,9 +54,8 @@ enum Posix {
     }
 
     /// Sets an option from raw bytes. The corresponding C function is `setsockopt`.
-    static func setOption<T: BitwiseCopyable>(_ fd: Int32, _ level: Int32, _ name: Int32, value: T) throws {
-        let v = value
-        _ = try withUnsafeBytes(of: v) { raw in
+    static func setOption<T>(_ fd: Int32, _ level: Int32, _ name: Int32, value: T) throws {
+        _ = try withUnsafeBytes(of: value) { raw in
             try syscallOrThrow("setsockopt", { setsockopt(fd, level, name, raw.baseAddress, socklen_t(raw.count)) })
         }
     }

@@ -1,0 +1,45 @@
+/// What QKit's other modules (QNetwork) need from QCore's internals. Not API for users:
+/// `@_spi(QKitInternal) import QCore`.
+@_spi(QKitInternal)
+extension QObject {
+    /// Traps unless called from this object's thread (or before that thread runs).
+    public func qkitAssertAffinity(_ what: @autoclosure () -> String) { assertAffinity(what()) }
+
+    /// True when called from another thread than the object's while that thread runs.
+    public var qkitIsForeignThread: Bool { isForeignThread() || !threadData.isCurrent }
+
+    /// Runs `body` from this object's thread's event loop (dropped if the object is deleted first).
+    public func qkitPost(_ body: @escaping () -> Void) {
+        threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent(body), priority: 0))
+    }
+
+    /// "Type 'name'" for messages.
+    public var qkitDescription: String { describe(self) }
+}
+
+/// Qt's `qWarning()` (honours `QKIT_FATAL_WARNINGS`).
+@_spi(QKitInternal)
+public func qkitWarning(_ message: String) { Diagnostics.warning(message) }
+
+/// Undefined misuse: traps with the message.
+@_spi(QKitInternal)
+public func qkitMisuse(_ message: String) -> Never { Diagnostics.misuse(message) }
+
+/// Warnings recorded so far (tests check that a misuse was reported).
+@_spi(QKitInternal)
+public var qkitRecordedWarnings: [String] { Diagnostics.warnings.withLock { $0 } }
+
+@_spi(QKitInternal)
+extension QIODevice {
+    /// Sets the open mode without `open()`'s side effects.
+    public func qkitSetOpenMode(_ mode: OpenMode) { openMode = mode }
+
+    /// Appends received bytes to the read buffer.
+    public func qkitAppendToReadBuffer(_ bytes: UnsafeRawBufferPointer) { readBuffer.append(bytes) }
+
+    /// Drops the unread bytes.
+    public func qkitClearReadBuffer() { readBuffer.removeAll() }
+
+    /// Bytes in the read buffer.
+    public var qkitBufferedCount: Int { readBuffer.count }
+}

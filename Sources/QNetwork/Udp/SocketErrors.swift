@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// errno → Qt error codes and texts for QAbstractSocket operations (QT_BEHAVIOUR 3.2–3.4).
+/// Texts are Qt's, followed by what failed and the OS reason, so a person can act on them.
+enum SocketErrors {
+    static func detail(_ e: Errno, _ subject: String) -> String {
+        " (\(subject): \(e.reason))"
+    }
+
+    /// socket() failures.
+    static func forSocket(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+        switch e.code {
+        case EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL:
+            return (.unsupportedSocketOperation, "Unsupported socket operation" + detail(e, subject))
+        case ENFILE, EMFILE, ENOBUFS, ENOMEM:
+            return (.socketResource, "Insufficient resources" + detail(e, subject))
+        case EACCES:
+            return (.socketAccess, "Permission denied" + detail(e, subject))
+        default:
+            return (.unknownSocket, "Unknown error" + detail(e, subject))
+        }
+    }
+
+    /// bind() failures; nil for an errno Qt leaves unmapped (error unchanged).
+    static func forBind(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String)? {
+        switch e.code {
+        case EADDRINUSE: return (.addressInUse, "The bound address is already in use" + detail(e, subject))
+        case EACCES: return (.socketAccess, "The address is protected" + detail(e, subject))
+        case EADDRNOTAVAIL: return (.socketAddressNotAvailable, "The address is not available" + detail(e, subject))
+        case EINVAL: return (.unsupportedSocketOperation, "Unsupported socket operation" + detail(e, subject))
+        default: return nil
+        }
+    }
+
+    /// sendto() failures.
+    static func forSend(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+        switch e.code {
+        case EMSGSIZE: return (.datagramTooLarge, "Datagram was too large to send" + detail(e, subject))
+        case ECONNRESET: return (.remoteHostClosed, "The remote host closed the connection" + detail(e, subject))
+        case ECONNREFUSED: return (.connectionRefused, "Connection refused" + detail(e, subject))
+        default: return (.network, "Unable to send a message" + detail(e, subject))
+        }
+    }
+
+    /// recvmsg() failures.
+    static func forReceive(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+        switch e.code {
+        case ECONNREFUSED: return (.connectionRefused, "Connection refused" + detail(e, subject))
+        default: return (.network, "Unable to receive a message" + detail(e, subject))
+        }
+    }
+}
