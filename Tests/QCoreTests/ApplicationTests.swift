@@ -120,3 +120,43 @@ struct ApplicationTests {
         #expect(QCoreApplication.instance == nil)
     }
 }
+
+@Suite("QCoreApplication, more (spec 2.4)", .serialized, .leakChecked)
+struct ApplicationMoreTests {
+    @Test("exit from another thread ends exec with its code")
+    func exitFromOtherThread() {
+        let app = QCoreApplication(arguments: ["tests"])
+        final class Exiter: QThread {
+            override func run() { QCoreApplication.exit(12) }
+        }
+        let t = Exiter()
+        QTimer.singleShot(1) { t.start() }
+        #expect(app.exec() == 12)
+        #expect(t.wait(3000))
+    }
+
+    @Test("exec can run again and aboutToQuit fires once per exec")
+    func execTwice() {
+        let app = QCoreApplication(arguments: ["tests"])
+        var quits = 0
+        app.aboutToQuit.connect { quits += 1 }
+        QTimer.singleShot(0) { QCoreApplication.exit(1) }
+        #expect(app.exec() == 1)
+        QTimer.singleShot(0) { QCoreApplication.exit(2) }
+        #expect(app.exec() == 2)
+        #expect(quits == 2)
+    }
+
+    @Test("exit also ends a nested loop running in the main thread")
+    func exitEndsNestedLoops() {
+        let app = QCoreApplication(arguments: ["tests"])
+        var nestedCode: Int32 = -9
+        QTimer.singleShot(0) {
+            let nested = QEventLoop()
+            QTimer.singleShot(1) { QCoreApplication.exit(3) }
+            nestedCode = nested.exec()
+        }
+        #expect(app.exec() == 3)
+        #expect(nestedCode == 3)
+    }
+}

@@ -139,7 +139,7 @@ struct ThreadTests {
         #expect(o.moveToThread(t))
         #expect(spin { o.ticks.withLock { $0.count } >= 3 })
         #expect(o.ticks.withLock { Set($0) } == [ObjectIdentifier(t)])
-        QMetaObject.invokeMethod(o, type: .blockingQueued) { [unowned o] in o.delete() }
+        QMetaObject.invokeMethod(o, type: .blockingQueued) { o in o.delete() }
         t.quit()
         #expect(t.wait(3000))
     }

@@ -77,12 +77,13 @@ final class EventDispatcher {
         if canWait {
             passesSincePoll = 0
             event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
-        } else if watchCount + timers.count > 0 && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled) {
+        } else if watchCount + timers.count > 0
+            && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec)) {
             passesSincePoll = 0
             event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE)
         } else {
-            // A burst of posted events: libevent is polled every 16 passes so sockets and
-            // timers are never starved, without a syscall per queued call.
+            // A burst of posted events inside exec(): libevent is polled every 16 passes so
+            // sockets and timers are never starved, without a syscall per queued call.
             passesSincePoll += 1
         }
 

@@ -79,12 +79,7 @@ open class QCoreApplication: QObject {
             aboutToQuitEmitted = true
             aboutToQuit.emit()
         }
-        if threadData.isCurrent {
-            threadData.exitAllLoops(code)
-        } else {
-            let data = threadData
-            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak data] in data?.exitAllLoops(code) }, priority: 0))
-        }
+        threadData.exitAllLoops(code)
     }
 
     /// Qt 6: does nothing unless `exec()` runs; otherwise sends (main thread) or posts (other

@@ -47,13 +47,15 @@ open class QEventLoop: QObject {
         exitCode.store(0, ordering: .relaxed)
         running.store(true, ordering: .releasing)
         data.loopLevel += 1
-        data.runningLoops.append(self)
+        data.postLock.withLock { data.runningLoops.append(self) }
         let dispatcher = data.dispatcher
         let passFlags = flags.union([.waitForMoreEvents, .eventLoopExec])
         while !exitRequested.load(ordering: .acquiring) {
             dispatcher.processEvents(passFlags)
         }
-        if let index = data.runningLoops.lastIndex(where: { $0 === self }) { data.runningLoops.remove(at: index) }
+        data.postLock.withLock {
+            if let index = data.runningLoops.lastIndex(where: { $0 === self }) { data.runningLoops.remove(at: index) }
+        }
         data.loopLevel -= 1
         running.store(false, ordering: .releasing)
         return exitCode.load(ordering: .acquiring)
@@ -69,8 +71,8 @@ open class QEventLoop: QObject {
     /// `exit(0)`.
     public func quit() { exit(0) }
 
-    /// True from `exec()` until it returns.
-    public var isRunning: Bool { running.load(ordering: .acquiring) }
+    /// True from `exec()` until `exit()`. Qt: `isRunning()`.
+    public var isRunning: Bool { running.load(ordering: .acquiring) && !exitRequested.load(ordering: .acquiring) }
 
     /// Wakes the loop if it is blocked (thread-safe). Qt: `QEventLoop::wakeUp()`.
     public func wakeUp() { threadData.interruptLoop() }
@@ -118,8 +120,10 @@ extension ThreadData {
         }
     }
 
-    /// Exits every loop running in this thread with `code` (owning thread).
+    /// Exits every loop running in this thread with `code`; callable from any thread (the
+    /// list is read under the lock, and `QEventLoop.exit` is thread-safe).
     func exitAllLoops(_ code: Int32) {
-        for loop in runningLoops { loop.exit(code) }
+        let loops = postLock.withLock { runningLoops }
+        for loop in loops { loop.exit(code) }
     }
 }

@@ -26,8 +26,7 @@ extension QObject {
     /// (not a nested `processEvents` or nested loop in the same slot); before any loop ran,
     /// the first loop deletes it. Calling it again does nothing. Thread-safe.
     public func deleteLater() {
-        if state.contains(.deleted) || state.contains(.deleteLaterPosted) { return }
-        state.insert(.deleteLaterPosted)
+        if deleteLaterPosted.exchange(true, ordering: .acquiringAndReleasing) { return }
         let data = threadData
         let level = data.isCurrent ? data.loopLevel + data.scopeLevel : 0
         data.post(PostedEvent(receiver: self, event: DeferredDeleteEvent(loopLevel: level), priority: 0))
@@ -40,15 +39,17 @@ extension QObject {
         // 2. signals are unblocked.
         if state.contains(.signalsBlocked) { _ = blockSignals(false) }
         if let extra {
-            // Connections into this object die first: its own slots are not invoked any more.
-            killIncomingConnections()
+            // Slots that take this object (methods, receiver closures) are not invoked any
+            // more; closures that merely have it as context still see `destroyed`.
+            killIncomingConnections(onlyPassingReceiver: true)
             if inDeinit {
                 // sender() must never hand out an object that is being deinitialised.
                 for signal in extra.signals { signal.ownerGone = true }
             }
             // 4. destroyed, exactly once.
             extra.destroyedSignal?.emit(ObjectIdentifier(self))
-            // 5. every connection out of this object is removed.
+            // 5. every connection into and out of this object is removed.
+            killIncomingConnections(onlyPassingReceiver: false)
             for signal in extra.signals { signal.removeAllConnections() }
             // Timers die with their object.
             if !extra.timerIds.isEmpty { killAllTimers() }
@@ -71,14 +72,14 @@ extension QObject {
 
     /// Marks every connection whose receiver/context is this object as gone. The signals
     /// (perhaps in other threads) drop them from their lists at their next emission.
-    func killIncomingConnections() {
+    func killIncomingConnections(onlyPassingReceiver: Bool) {
         guard let extra else { return }
         connectionRegistryLock.withLock {
-            for connection in extra.incoming.values {
+            for (key, connection) in extra.incoming where !onlyPassingReceiver || connection.passesReceiver {
                 connection.alive.store(false, ordering: .releasing)
                 connection.receiverGone.store(true, ordering: .releasing)
+                extra.incoming.removeValue(forKey: key)
             }
-            extra.incoming.removeAll()
         }
     }
 }

@@ -11,7 +11,9 @@ extension QObject {
             Diagnostics.warning("QObject::moveToThread: Cannot move objects with a parent (\(describe(self)))")
             return false
         }
-        if isForeignThread() {
+        // Qt: only from the object's own thread; an object whose thread is not running may be
+        // pulled into the calling thread.
+        if !threadData.isCurrent && (threadData.isRunning || !target.isCurrent) {
             Diagnostics.warning(
                 "QObject::moveToThread: Current thread (\(ThreadData.currentDebugName)) is not the object's thread "
                     + "(\(threadData.debugName)). Cannot move \(describe(self)) to \(target.debugName).")
@@ -19,7 +21,19 @@ extension QObject {
         }
         sendThreadChange()
         var timers: [(QObject, Int, Int, Qt.TimerType)] = []
-        moveSubtree(to: target, timers: &timers)
+        let source = threadData
+        var moved = Set<ObjectIdentifier>()
+        moveSubtree(to: target, timers: &timers, moved: &moved)
+        // Already-posted events move along now (not when the old thread next drains).
+        var carried: [PostedEvent] = []
+        source.postLock.withLock {
+            source.postedEvents.removeAll { entry in
+                guard let r = entry.receiver, moved.contains(ObjectIdentifier(r)) else { return false }
+                carried.append(entry)
+                return true
+            }
+        }
+        for entry in carried { target.post(entry) }
         if !timers.isEmpty {
             target.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak target] in
                 guard let target else { return }
@@ -39,7 +53,8 @@ extension QObject {
         for child in childList { child.sendThreadChange() }
     }
 
-    private func moveSubtree(to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)]) {
+    private func moveSubtree(to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)], moved: inout Set<ObjectIdentifier>) {
+        moved.insert(ObjectIdentifier(self))
         if let extra, !extra.timerIds.isEmpty, let dispatcher = threadData.dispatcherStorage {
             for id in extra.timerIds {
                 if let record = dispatcher.timers[id] {
@@ -54,6 +69,6 @@ extension QObject {
                 for connection in extra.incoming.values { connection.setReceiverThread(target) }
             }
         }
-        for child in childList { child.moveSubtree(to: target, timers: &timers) }
+        for child in childList { child.moveSubtree(to: target, timers: &timers, moved: &moved) }
     }
 }

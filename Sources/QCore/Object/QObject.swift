@@ -11,6 +11,8 @@ open class QObject {
     /// The thread this object lives in.
     @exclusivity(unchecked) @usableFromInline var threadData: ThreadData
     @exclusivity(unchecked) var state: ObjectState = []
+    /// deleteLater() may be called from any thread: its once-only flag is atomic.
+    let deleteLaterPosted = Atomic<Bool>(false)
     /// Rarely used parts (name, signals, connections, filters, timers), allocated on demand.
     @exclusivity(unchecked) var extra: ObjectExtra?
 
@@ -34,10 +36,16 @@ open class QObject {
     }
 
     deinit {
+        if let extra, !extra.timerIds.isEmpty, isForeignThread() {
+            // Its timers belong to another running thread's dispatcher: undefined in Qt.
+            affinityViolation("release the last reference to an object with running timers")
+        }
         if !state.contains(.deleted) {
             state.insert(.inDeinit)
             runDestruction(leaveParent: false)
         }
+        // A signal may outlive its owner (a Connection handle keeps it): never reach back.
+        if let extra { for signal in extra.signals { signal.ownerGone = true } }
         #if DEBUG
         if !state.contains(.uncounted) { liveObjectCount.subtract(1, ordering: .relaxed) }
         #endif
@@ -92,9 +100,13 @@ open class QObject {
 
     var extraData: ObjectExtra {
         if let e = extra { return e }
-        let e = ObjectExtra()
-        extra = e
-        return e
+        // Created under the registry lock: a connect from another thread may create it too.
+        return connectionRegistryLock.withLock {
+            if let e = extra { return e }
+            let e = ObjectExtra()
+            extra = e
+            return e
+        }
     }
 
     /// Traps when the calling thread is not this object's thread while that thread runs
@@ -130,7 +142,6 @@ struct ObjectState: OptionSet {
     static let signalsBlocked = ObjectState(rawValue: 2)
     static let deletingChildren = ObjectState(rawValue: 4)
     static let inDeinit = ObjectState(rawValue: 8)
-    static let deleteLaterPosted = ObjectState(rawValue: 16)
     static let uncounted = ObjectState(rawValue: 32)
 }
 

@@ -24,6 +24,8 @@ class ConnectionBase {
     let methodKey: MethodKey?
     /// Whether its arguments are Sendable (may cross threads).
     @usableFromInline let canQueue: Bool
+    /// True for method and receiver-closure connections: their slot is handed the receiver.
+    var passesReceiver = false
     /// Unique id, for `Connection` handles.
     let id = nextConnectionId.wrappingAdd(1, ordering: .relaxed).newValue
 

@@ -33,4 +33,22 @@ public enum QMetaObject {
         }
         return true
     }
+
+    /// `invokeMethod` that hands `object` to the closure, so the closure need not capture a
+    /// (non-Sendable) QObject: `QMetaObject.invokeMethod(worker, type: .queued) { w in w.start() }`.
+    @discardableResult
+    public static func invokeMethod<Target: QObject>(
+        _ object: Target, type: ConnectionType = .auto, _ body: @escaping @Sendable (Target) -> Void
+    ) -> Bool {
+        // Safe: the call runs only in object's thread, and a queued call keeps object alive.
+        let target = UncheckedObject(object)
+        return invokeMethod(object as QObject, type: type) { body(target.object) }
+    }
+}
+
+/// Carries an object to its own thread inside a Sendable closure (QKit's threading rule:
+/// the object is only used in the thread it lives in).
+struct UncheckedObject<Object: AnyObject>: @unchecked Sendable {
+    let object: Object
+    init(_ object: Object) { self.object = object }
 }

@@ -39,7 +39,7 @@ extension Signal {
         let slot = Slot<repeat each Arg> { (args: repeat each Arg) in method(target)(repeat each args) }
         return makeConnection(
             context: receiver, type: type.type, options: options,
-            methodKey: MethodKey(file: file, line: line, column: column), slot)
+            methodKey: MethodKey(file: file, line: line, column: column), passesReceiver: true, slot)
     }
 
     /// Connects a slot that receives `receiver` as its first argument, so the closure
@@ -61,7 +61,7 @@ extension Signal {
         }
         return makeConnection(
             context: receiver, type: type.type, options: options,
-            methodKey: MethodKey(file: file, line: line, column: column), bound)
+            methodKey: MethodKey(file: file, line: line, column: column), passesReceiver: true, bound)
     }
 
     /// Forwards this signal to `other` (same argument types); the connection dies with
@@ -85,7 +85,7 @@ extension Signal {
     @usableFromInline
     func makeConnection(
         context: QObject?, type: ConnectionType, options: ConnectionOptions, methodKey: MethodKey?,
-        _ slot: Slot<repeat each Arg>
+        passesReceiver: Bool = false, _ slot: Slot<repeat each Arg>
     ) -> Connection {
         checkAffinity("connect to a signal of")
         if let context, context.isDeleted { return Connection(nil) }
@@ -99,6 +99,7 @@ extension Signal {
         var mode = SlotMode.mode(for: type, hasReceiver: context != nil)
         if options.contains(.singleShot) { mode |= SlotMode.singleShotBit }
         let box = SlotBox(slot: slot, mode: mode, receiver: context, methodKey: methodKey, canQueue: argumentsSendable)
+        box.passesReceiver = passesReceiver
         box.registerWithReceiver()
         append(box)
         return Connection(box)

@@ -163,8 +163,9 @@ extension ConnectionBase {
     /// Registers this connection in its receiver's incoming list (for teardown and disconnects).
     func registerWithReceiver() {
         guard let receiver else { return }
+        let extra = receiver.extraData  // created (under the lock) before taking it here
         connectionRegistryLock.withLock {
-            receiver.extraData.incoming[ObjectIdentifier(self)] = self
+            extra.incoming[ObjectIdentifier(self)] = self
         }
     }
 

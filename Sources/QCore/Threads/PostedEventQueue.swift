@@ -12,6 +12,12 @@ extension ThreadData {
     func post(_ entry: consuming PostedEvent) {
         var toWake: EventDispatcherWaker?
         postLock.lock()
+        if entry.event.type == .quit, let receiver = entry.receiver,
+            postedEvents.contains(where: { $0.receiver === receiver && $0.event.type == .quit }) {
+            // Qt compresses a second pending Quit for the same receiver.
+            postLock.unlock()
+            return
+        }
         if let last = postedEvents.last, last.priority < entry.priority {
             var index = postedEvents.count
             while index > 0 && postedEvents[index - 1].priority < entry.priority { index -= 1 }

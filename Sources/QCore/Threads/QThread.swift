@@ -109,12 +109,7 @@ open class QThread: QObject {
             exitRequested = true
             pendingExitCode = code
         }
-        let data = managed
-        if data.isCurrent {
-            data.exitAllLoops(code)
-        } else {
-            data.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak data] in data?.exitAllLoops(code) }, priority: 0))
-        }
+        managed.exitAllLoops(code)
     }
 
     /// `exit(0)`.
