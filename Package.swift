@@ -42,5 +42,10 @@ let package = Package(
             dependencies: ["QCore"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .testTarget(
+            name: "QNetworkTests",
+            dependencies: ["QCore", "QNetwork"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

@@ -36,6 +36,8 @@ extension QObject {
     func runDestruction(leaveParent: Bool) {
         state.insert(.deleted)
         let inDeinit = state.contains(.inDeinit)
+        // 1. the subclass destructor body.
+        willDestroy()
         // 2. signals are unblocked.
         if state.contains(.signalsBlocked) { _ = blockSignals(false) }
         if let extra {

@@ -56,6 +56,11 @@ open class QObject {
     static var liveObjects: Int { liveObjectCount.load(ordering: .relaxed) }
     #endif
 
+    /// Qt's subclass destructor body: runs first in the destruction sequence (by `delete()`,
+    /// the parent's deletion, `deleteLater()` or the last reference going away), while the
+    /// object, its connections and its children are still intact. Call `super`.
+    open func willDestroy() {}
+
     /// Receives every event sent or posted to this object. The default dispatches Timer to
     /// `timerEvent`, ChildAdded/ChildRemoved to `childEvent`, DeferredDelete to `delete()`,
     /// and user types to `customEvent`; it returns false for types it does not know.

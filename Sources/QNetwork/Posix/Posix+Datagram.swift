@@ -65,16 +65,25 @@ extension Posix {
         }
     }
 
-    /// The size of the next queued datagram without consuming it, nil when none.
+    /// The size of the next queued datagram without consuming it. A pending socket error
+    /// (e.g. an ICMP refusal) is reported, and consumed, by the kernel here.
     /// The corresponding C call is `recv(MSG_PEEK | MSG_TRUNC)`.
-    static func pendingDatagramSize(_ fd: Int32) -> Int? {
+    static func pendingDatagramSize(_ fd: Int32) -> PeekResult {
         var byte: UInt8 = 0
         while true {
             let r = Glibc.recv(fd, &byte, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT))
-            if r >= 0 { return r }
-            if errno == EINTR { continue }
-            return nil
+            if r >= 0 { return .done(r) }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
+            return .failed(Errno(code, "recv(MSG_PEEK)"))
         }
+    }
+
+    enum PeekResult {
+        case done(Int)
+        case wouldBlock
+        case failed(Errno)
     }
 
     private static func parseControl(_ control: [UInt8], length: Int, into datagram: inout ReceivedDatagram) {

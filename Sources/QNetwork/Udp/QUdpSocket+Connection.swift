@@ -129,7 +129,7 @@ extension QUdpSocket {
     }
 
 
-    var hasPendingDatagramsQuietly: Bool { fd >= 0 && Posix.pendingDatagramSize(fd) != nil }
+    var hasPendingDatagramsQuietly: Bool { fd >= 0 && pendingSize() != nil }
 
     // MARK: waiting (no event loop needed)
 

@@ -82,7 +82,10 @@ extension QUdpSocket {
                 try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, Int32(newValue.index))
                 if !dualStack { return }
             }
-            let request = IPv4MembershipRequest(imr_multiaddr: in_addr(), imr_address: in_addr(), imr_ifindex: Int32(newValue.index))
+            // As Qt does: name the interface by its first IPv4 address (and its index).
+            let address = newValue.addressEntries.first { $0.ip.protocol == .ipv4 }?.ip.toIPv4Address() ?? 0
+            let request = IPv4MembershipRequest(
+                imr_multiaddr: in_addr(), imr_address: in_addr(s_addr: address.bigEndian), imr_ifindex: Int32(newValue.index))
             try? Posix.setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, value: request)
         }
     }

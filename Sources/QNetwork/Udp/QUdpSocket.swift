@@ -12,6 +12,8 @@ public final class QUdpSocket: QAbstractSocket {
     var readNotifier: QSocketNotifier?
     /// True while `readyRead` is being emitted (it is never emitted recursively).
     var emittingReadyRead = false
+    /// An ECONNREFUSED that a peek consumed, reported by the next read.
+    var pendingRefusal: Errno?
 
     /// Creates an unbound UDP socket.
     public init(parent: QObject? = nil) {
@@ -138,7 +140,18 @@ public final class QUdpSocket: QAbstractSocket {
             qkitWarning("QUdpSocket::hasPendingDatagrams() called on a QUdpSocket when not in QUdpSocket::BoundState")
             return false
         }
-        return Posix.pendingDatagramSize(fd) != nil
+        return pendingSize() != nil
+    }
+
+    /// Peeks at the next datagram's size, keeping an ICMP refusal for the next read.
+    func pendingSize() -> Int? {
+        switch Posix.pendingDatagramSize(fd) {
+        case .done(let size): return size
+        case .wouldBlock: return nil
+        case .failed(let e):
+            if e.code == ECONNREFUSED { pendingRefusal = e }
+            return nil
+        }
     }
 
     /// The size of the first waiting datagram (0 for an empty one), −1 if none.
@@ -148,7 +161,7 @@ public final class QUdpSocket: QAbstractSocket {
             qkitWarning("QUdpSocket::pendingDatagramSize() called on a QUdpSocket when not in QUdpSocket::BoundState")
             return -1
         }
-        return Posix.pendingDatagramSize(fd).map(Int64.init) ?? -1
+        return pendingSize().map(Int64.init) ?? -1
     }
 
     // MARK: reading
@@ -182,7 +195,7 @@ public final class QUdpSocket: QAbstractSocket {
         }
         var size = Int(maxSize)
         if maxSize < 0 {
-            guard let pending = Posix.pendingDatagramSize(fd) else {
+            guard let pending = pendingSize() else {
                 armReadyRead()
                 return QNetworkDatagram()
             }
@@ -209,6 +222,13 @@ public final class QUdpSocket: QAbstractSocket {
             return nil
         }
         defer { armReadyRead() }
+        if let refusal = pendingRefusal {
+            // A peek already consumed the ICMP error: report it on this read.
+            pendingRefusal = nil
+            let (code, text) = SocketErrors.forReceive(refusal, "\(peerAddress):\(peerPort)")
+            report(code, text)
+            return nil
+        }
         do {
             switch try Posix.receive(fd, into: buffer) {
             case .done(let datagram):
@@ -295,6 +315,12 @@ public final class QUdpSocket: QAbstractSocket {
 
     /// UDP has no read buffer: Qt ignores a read buffer size.
     public func setReadBufferSize(_ size: Int64) {}
+
+    /// Qt's destructor aborts the socket (deleting the parent closes it).
+    public override func willDestroy() {
+        abort()
+        super.willDestroy()
+    }
 
     // MARK: QIODevice overrides (bodies in QUdpSocket+Connection.swift)
 

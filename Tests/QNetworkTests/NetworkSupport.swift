@@ -1,0 +1,75 @@
+import QCore
+import QNetwork
+import Synchronization
+import Testing
+
+@_spi(QKitInternal) import QCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records signals in order.
+final class SignalLog {
+    var entries: [String] = []
+    func add(_ s: String) { entries.append(s) }
+}
+
+/// Hooks every QAbstractSocket signal of `socket` into `log`.
+func record(_ socket: QAbstractSocket, into log: SignalLog) {
+    socket.stateChanged.connect { log.add("stateChanged(\($0))") }
+    socket.errorOccurred.connect { log.add("errorOccurred(\($0))") }
+    socket.hostFound.connect { log.add("hostFound") }
+    socket.connected.connect { log.add("connected") }
+    socket.disconnected.connect { log.add("disconnected") }
+    socket.readyRead.connect { log.add("readyRead") }
+    socket.bytesWritten.connect { log.add("bytesWritten(\($0))") }
+    socket.aboutToClose.connect { log.add("aboutToClose") }
+    socket.readChannelFinished.connect { log.add("readChannelFinished") }
+}
+
+/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
+@discardableResult
+func spinLoop(timeoutMs: Int = 3000, until condition: () -> Bool) -> Bool {
+    let deadline = QDeadlineTimer(Int64(timeoutMs))
+    let tick = QTimer()
+    tick.start(5)
+    defer { tick.stop() }
+    while !condition() {
+        if deadline.hasExpired { return false }
+        QCoreApplication.processEvents(.waitForMoreEvents)
+    }
+    return true
+}
+
+/// A few non-blocking passes.
+func pump(_ passes: Int = 4) {
+    for _ in 0..<passes { QCoreApplication.processEvents() }
+}
+
+/// Open descriptors of this process.
+func openDescriptorCount() -> Int {
+    var count = 0
+    for fd in 0..<4096 where fcntl(Int32(fd), F_GETFD) != -1 { count += 1 }
+    return count
+}
+
+/// Every test of a suite must leave as many descriptors open as it found.
+struct DescriptorChecked: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil else { return try await function() }
+        QCoreApplication.processEvents()
+        let before = openDescriptorCount()
+        try await function()
+        for _ in 0..<3 { QCoreApplication.processEvents() }
+        #expect(openDescriptorCount() == before, "descriptors leaked by this test")
+    }
+}
+
+extension Trait where Self == DescriptorChecked {
+    static var descriptorChecked: DescriptorChecked { DescriptorChecked() }
+}
+
+/// Bytes of a string.
+func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
