@@ -1,32 +1,36 @@
 /// A FIFO of bytes for device buffers: appends at the tail, consumes from the head, and
 /// compacts lazily, so reading and writing in pieces never moves data per byte.
-struct ByteQueue {
+@_spi(QKitInternal)
+public struct ByteQueue {
     private var storage: [UInt8] = []
     private var head = 0
 
-    /// Bytes queued.
-    var count: Int { storage.count - head }
-    var isEmpty: Bool { head == storage.count }
+    /// An empty queue.
+    public init() {}
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    /// Bytes queued.
+    public var count: Int { storage.count - head }
+    public var isEmpty: Bool { head == storage.count }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         compactIfWorthIt(adding: bytes.count)
         storage.append(contentsOf: bytes)
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
 
     /// Copies up to `buffer.count` bytes out and consumes them; returns how many.
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let n = peek(into: buffer)
         skip(n)
         return n
     }
 
     /// Copies up to `buffer.count` bytes out without consuming them.
-    func peek(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    public func peek(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(buffer.count, count)
         guard n > 0, let target = buffer.baseAddress else { return 0 }
         storage.withUnsafeBytes { source in
@@ -37,7 +41,7 @@ struct ByteQueue {
     }
 
     /// Consumes and returns up to `max` bytes.
-    mutating func take(_ max: Int) -> [UInt8] {
+    public mutating func take(_ max: Int) -> [UInt8] {
         let n = min(max, count)
         guard n > 0 else { return [] }
         let out = Array(storage[head..<(head + n)])
@@ -46,12 +50,12 @@ struct ByteQueue {
     }
 
     /// Returns up to `max` bytes without consuming them.
-    func prefix(_ max: Int) -> [UInt8] {
+    public func prefix(_ max: Int) -> [UInt8] {
         Array(storage[head..<(head + min(max, count))])
     }
 
     /// Drops `n` bytes from the head.
-    mutating func skip(_ n: Int) {
+    public mutating func skip(_ n: Int) {
         head += min(n, count)
         if head == storage.count {
             storage.removeAll(keepingCapacity: true)
@@ -60,7 +64,7 @@ struct ByteQueue {
     }
 
     /// The index (from the head) of the first `byte`, searching at most `limit` bytes.
-    func firstIndex(of byte: UInt8, limit: Int = .max) -> Int? {
+    public func firstIndex(of byte: UInt8, limit: Int = .max) -> Int? {
         let end = head + min(count, limit)
         var i = head
         while i < end {
@@ -70,13 +74,13 @@ struct ByteQueue {
         return nil
     }
 
-    mutating func removeAll() {
+    public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
         head = 0
     }
 
     /// Gives the contiguous queued bytes to `body` (for writing them to a descriptor).
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try storage.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[head...]))
         }

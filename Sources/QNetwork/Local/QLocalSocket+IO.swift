@@ -1,0 +1,171 @@
+@_spi(QKitInternal) import QCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension QLocalSocket {
+    // MARK: reading (QT_BEHAVIOUR 4.7, 4.9)
+
+    func armReading() {
+        guard fd >= 0 else { return }
+        if let readNotifier {
+            readNotifier.setEnabled(true)
+            return
+        }
+        let n = QSocketNotifier(fd, .read)
+        n.activated.connect(receiver: self) { socket, _ in socket.readFromSocket(emitSignal: true) }
+        readNotifier = n
+    }
+
+    func resumeReading() {
+        if state == .connected || state == .closing { readNotifier?.setEnabled(true) }
+    }
+
+    /// Moves what the kernel has into the read buffer (up to readBufferSize), then emits
+    /// readyRead for new bytes and runs the peer-close sequence on end of stream.
+    /// Returns whether new bytes arrived.
+    @discardableResult
+    func readFromSocket(emitSignal: Bool) -> Bool {
+        guard fd >= 0 else { return false }
+        var total = 0
+        var peerGone = false
+        let chunk = 65536
+        withUnsafeTemporaryAllocation(byteCount: chunk, alignment: 16) { scratch in
+            while true {
+                var room = chunk
+                if readBufferSize > 0 {
+                    room = min(chunk, Int(readBufferSize) - qkitBufferedCount)
+                    if room <= 0 {
+                        readNotifier?.setEnabled(false)
+                        break
+                    }
+                }
+                let target = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<room])
+                do {
+                    switch try Posix.read(fd, into: target) {
+                    case .done(0):
+                        peerGone = true
+                    case .done(let n):
+                        qkitAppendToReadBuffer(UnsafeRawBufferPointer(rebasing: target[0..<n]))
+                        total += n
+                        if n < room { break }
+                        continue
+                    case .wouldBlock:
+                        break
+                    }
+                } catch {
+                    peerGone = true
+                }
+                break
+            }
+        }
+        if total > 0 && emitSignal { emitReadyRead() }
+        if peerGone { peerClosed() }
+        return total > 0
+    }
+
+    func emitReadyRead() {
+        guard !emittingReadyRead else { return }
+        emittingReadyRead = true
+        readyRead.emit()
+        emittingReadyRead = false
+    }
+
+
+    /// Peer closed: errorOccurred(PeerClosedError) (still Connected) → Closing → Unconnected →
+    /// readChannelFinished → disconnected. Received data stays readable; the device stays open.
+    func peerClosed() {
+        guard state == .connected || state == .closing else { return }
+        writeBuffer.removeAll()
+        closeWhenFlushed = false
+        if state == .connected {
+            report(.peerClosed, "QLocalSocket: Remote closed")
+        }
+        setState(.closing)
+        finishDisconnect()
+    }
+
+    /// Unconnected → readChannelFinished → disconnected; the names are cleared.
+    func finishDisconnect() {
+        dropDescriptor()
+        closeWhenFlushed = false
+        setState(.unconnected)
+        serverName = ""
+        fullServerName = ""
+        readChannelFinished.emit()
+        disconnected.emit()
+    }
+
+    // MARK: writing (QT_BEHAVIOUR 4.6)
+
+    /// Buffers the bytes and returns their count; they are written on the next loop pass,
+    /// by `flush()` or by `waitForBytesWritten()`. −1 when not connected.
+    func bufferWrite(_ buffer: UnsafeRawBufferPointer) -> Int64 {
+        guard state == .connected, fd >= 0 else { return -1 }
+        writeBuffer.append(buffer)
+        scheduleFlush()
+        return Int64(buffer.count)
+    }
+
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        qkitPost { [weak self] in
+            guard let self else { return }
+            self.flushScheduled = false
+            _ = self.flushWriteBuffer()
+        }
+    }
+
+    /// Writes as much of the buffer as the kernel takes; emits bytesWritten (never
+    /// recursively); finishes a pending close once empty. Returns whether it wrote anything.
+    func flushWriteBuffer() -> Bool {
+        guard fd >= 0, !writeBuffer.isEmpty else { return false }
+        var written = 0
+        var peerGone = false
+        var blocked = false
+        while !writeBuffer.isEmpty {
+            let result = writeBuffer.withUnsafeBytes { bytes in Result { try Posix.send(fd, bytes) } }
+            switch result {
+            case .success(.done(let n)):
+                writeBuffer.skip(n)
+                written += n
+                continue
+            case .success(.wouldBlock):
+                blocked = true
+            case .failure:
+                peerGone = true
+            }
+            break
+        }
+        if blocked { waitUntilWritable() }
+        if written > 0 && !emittingBytesWritten {
+            emittingBytesWritten = true
+            bytesWritten.emit(Int64(written))
+            emittingBytesWritten = false
+        }
+        if peerGone {
+            peerClosed()
+        } else if writeBuffer.isEmpty && closeWhenFlushed && state == .closing {
+            finishDisconnect()
+        }
+        return written > 0
+    }
+
+    private func waitUntilWritable() {
+        if let writeNotifier {
+            writeNotifier.setEnabled(true)
+            return
+        }
+        let n = QSocketNotifier(fd, .write)
+        n.activated.connect(receiver: self) { socket, _ in socket.writable() }
+        writeNotifier = n
+    }
+
+    /// Writes buffered data now; true if anything was written. Qt: `flush()`.
+    @discardableResult
+    public func flush() -> Bool {
+        flushWriteBuffer()
+    }
+}
