@@ -17,7 +17,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "probe",
-            dependencies: [.product(name: "QCore", package: parentIdentity)],
+            dependencies: [
+                .product(name: "QCore", package: parentIdentity),
+                .product(name: "QNetwork", package: parentIdentity),
+            ],
             path: "Sources/Probe",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -56,6 +56,12 @@ case "timers":
     QTimer.singleShot(1000, .precise) { loop.quit() }
     loop.exec()
     print("timers delivered \(ticks.fired) of \(Int(expected)) expected: \(Double(ticks.fired) / expected * 100) %")
+case "udp":
+    print("udp 64 B: \(Int(udpThroughput(count: n, size: 64))) datagrams/s")
+case "udp1200":
+    print("udp 1200 B: \(Int(udpThroughput(count: n, size: 1200))) datagrams/s")
+case "pingpong":
+    print("local ping-pong 64 B: \(Int(localPingPong(rounds: n))) round trips/s")
 case "chained":
     var done = 0
     let loop = QEventLoop()
@@ -67,7 +73,7 @@ case "chained":
     loop.exec()
 default: break
 }
-if !["tree", "queued", "post", "chained", "timers"].contains(which) {
+if !["tree", "queued", "post", "chained", "timers", "udp", "udp1200", "pingpong"].contains(which) {
     for i in 0..<n { source.value.emit(i) }
 }
 print(sink.total)

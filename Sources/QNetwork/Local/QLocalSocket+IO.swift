@@ -60,7 +60,12 @@ extension QLocalSocket {
                 break
             }
         }
-        if total > 0 && emitSignal { emitReadyRead() }
+        if total > 0 && emitSignal {
+            emitReadyRead()
+            // A reply written by the readyRead slot goes out as soon as the slot returns
+            // (write() has returned and reported bytesToWrite; bytesWritten follows now).
+            if !writeBuffer.isEmpty && state == .connected && !peerGone { _ = flushWriteBuffer() }
+        }
         if peerGone { peerClosed() }
         return total > 0
     }
@@ -104,7 +109,8 @@ extension QLocalSocket {
     func bufferWrite(_ buffer: UnsafeRawBufferPointer) -> Int64 {
         guard state == .connected, fd >= 0 else { return -1 }
         writeBuffer.append(buffer)
-        scheduleFlush()
+        // Inside our own readyRead emission the flush right after the slot covers it.
+        if !emittingReadyRead { scheduleFlush() }
         return Int64(buffer.count)
     }
 

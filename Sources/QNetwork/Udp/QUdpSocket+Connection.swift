@@ -103,7 +103,7 @@ extension QUdpSocket {
     /// Connected: sends the bytes as one datagram and emits `bytesWritten`.
     func writeConnected(_ buffer: UnsafeRawBufferPointer) -> Int64 {
         guard state == .connected, fd >= 0 else { return -1 }
-        let subject = "\(peerAddress):\(peerPort)"
+        var subject: String { "\(peerAddress):\(peerPort)" }
         do {
             switch try Posix.send(fd, buffer, to: nil) {
             case .done(let n):

@@ -260,7 +260,7 @@ public final class QUdpSocket: QAbstractSocket {
         }
         guard fd >= 0 else { return -1 }
         let target = destination(for: host, port: port)
-        let subject = "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
+        var subject: String { "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)" }
         do {
             switch try Posix.send(fd, data, to: target) {
             case .done(let n):

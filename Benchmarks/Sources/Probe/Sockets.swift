@@ -1,0 +1,73 @@
+import QCore
+import QNetwork
+
+/// UDP 64 B on loopback, one thread: a sender fills the kernel queue in bursts, the receiver
+/// drains on readyRead. Returns datagrams/s received.
+func udpThroughput(count: Int, size: Int) -> Double {
+    let receiver = QUdpSocket()
+    _ = receiver.bind(.localHost, 0)
+    receiver.setSocketOption(.receiveBufferSize, 4 << 20)
+    let sender = QUdpSocket()
+    _ = sender.bind(.localHost, 0)
+    let payload = [UInt8](repeating: 7, count: size)
+    var received = 0
+    var sent = 0
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    let loop = QEventLoop()
+    receiver.readyRead.connect(receiver: receiver) { r in
+        buffer.withUnsafeMutableBytes { raw in
+            while r.readDatagram(into: raw).size >= 0 { received += 1 }
+        }
+        if received >= count { loop.quit() }
+    }
+    let pump = QTimer()
+    pump.timeout.connect {
+        // Keep at most ~256 datagrams in flight so the receiver's queue never overflows.
+        let burst = min(256, count - sent) - max(0, sent - received - 256)
+        if burst > 0 {
+            payload.withUnsafeBytes { raw in
+                for _ in 0..<burst { _ = sender.writeDatagram(raw, .localHost, receiver.localPort) }
+            }
+            sent += burst
+        }
+        if sent >= count { pump.stop() }
+    }
+    pump.start(0)
+    var clock = QElapsedTimer()
+    clock.start()
+    loop.exec()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    receiver.abort(); sender.abort()
+    return Double(received) / seconds
+}
+
+/// Local socket 64 B ping-pong in one thread: round trips per second.
+func localPingPong(rounds: Int) -> Double {
+    let server = QLocalServer()
+    _ = server.listen("/tmp/qkit-probe-\(UInt32.random(in: 0...UInt32.max))")
+    let client = QLocalSocket()
+    client.connectToServer(server.fullServerName)
+    _ = server.waitForNewConnection(1000)
+    let end = server.nextPendingConnection()!
+    let message = [UInt8](repeating: 1, count: 64)
+    var trips = 0
+    let loop = QEventLoop()
+    end.readyRead.connect(receiver: end) { e in
+        while e.bytesAvailable >= 64 { _ = e.read(64); e.write(message) }
+    }
+    client.readyRead.connect(receiver: client) { c in
+        while c.bytesAvailable >= 64 {
+            _ = c.read(64)
+            trips += 1
+            if trips >= rounds { loop.quit(); return }
+            c.write(message)
+        }
+    }
+    var clock = QElapsedTimer()
+    clock.start()
+    client.write(message)
+    loop.exec()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    client.abort(); end.abort(); server.close()
+    return Double(trips) / seconds
+}
