@@ -82,6 +82,12 @@ public final class QLocalSocket: QIODevice {
         didSet { if readBufferSize == 0 || Int64(qkitBufferedCount) < readBufferSize { resumeReading() } }
     }
 
+    /// Qt: `setReadBufferSize(qint64)`.
+    public func setReadBufferSize(_ size: Int64) { readBufferSize = max(0, size) }
+
+    /// Qt: `setSocketOptions()` (only while Unconnected).
+    public func setSocketOptions(_ options: QLocalServer.SocketOptions) { socketOptions = options }
+
     var fd: Int32 = -1
     var writeBuffer = ByteQueue()
     var readNotifier: QSocketNotifier?
