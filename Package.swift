@@ -33,7 +33,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tour",
-            dependencies: ["QCore"],
+            dependencies: ["QCore", "QNetwork"],
             path: "Samples/Tour",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

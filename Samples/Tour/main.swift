@@ -1,5 +1,6 @@
 // The QKit tour: a Qt program in Swift. It prints every signal in the order it fires.
 import QCore
+import QNetwork
 import Synchronization
 
 #if canImport(Glibc)
@@ -74,7 +75,40 @@ worker.started.connect { log.say("signal   worker.started") }
 worker.finished.connect { log.say("signal   worker.finished") }
 worker.start()
 
-// 5. A timer that ticks three times, then the application quits.
+// 5. A QUdpSocket pair on loopback.
+let udpReceiver = QUdpSocket(parent: root)
+udpReceiver.bind(.localHost, 0)
+udpReceiver.stateChanged.connect { log.say("signal   udp.stateChanged(\($0))") }
+udpReceiver.readyRead.connect(receiver: udpReceiver) { r in
+    while let d = r.readDatagram(1500) {
+        log.say("signal   udpReceiver.readyRead -> \(String(decoding: d.data, as: UTF8.self)) from \(d.host):\(d.port)")
+    }
+}
+let udpSender = QUdpSocket(parent: root)
+udpSender.stateChanged.connect { log.say("signal   udpSender.stateChanged(\($0)) (auto-bind)") }
+udpSender.bytesWritten.connect { log.say("signal   udpSender.bytesWritten(\($0))") }
+
+// 6. A QLocalServer and a QLocalSocket client.
+let serverName = "qkit-tour-\(getpid())"
+let server = QLocalServer(parent: root)
+if server.listen(serverName) { log.say("listen   QLocalServer at \(server.fullServerName)") }
+server.newConnection.connect(receiver: server) { server in
+    log.say("signal   server.newConnection")
+    while let peer = server.nextPendingConnection() {
+        peer.write("Hello from the QLocalServer")
+        peer.disconnectFromServer()
+    }
+}
+let client = QLocalSocket(parent: root)
+client.stateChanged.connect { log.say("signal   client.stateChanged(\($0))") }
+client.connected.connect { log.say("signal   client.connected") }
+client.readyRead.connect(receiver: client) { c in
+    log.say("signal   client.readyRead -> \(String(decoding: c.readAll(), as: UTF8.self))")
+}
+client.errorOccurred.connect { log.say("signal   client.errorOccurred(\($0))") }
+client.disconnected.connect { log.say("signal   client.disconnected") }
+
+// 7. A timer that ticks three times, then the application quits.
 let timer = QTimer(parent: root)
 timer.objectName = "ticker"
 var ticks = 0
@@ -82,6 +116,8 @@ timer.timeout.connect {
     ticks += 1
     log.say("signal   ticker.timeout #\(ticks)")
     counter.setValue(counter.value + 1)
+    if ticks == 1 { udpSender.writeDatagram("datagram #1", .localHost, udpReceiver.localPort) }
+    if ticks == 2 { client.connectToServer(serverName) }
     if ticks == 3 {
         timer.stop()
         QTimer.singleShot(20) { QCoreApplication.quit() }
@@ -91,6 +127,7 @@ timer.start(30)
 app.aboutToQuit.connect { log.say("signal   app.aboutToQuit") }
 
 let code = app.exec()
+server.close()
 worker.quit()
 _ = worker.wait()
 remote.delete()
