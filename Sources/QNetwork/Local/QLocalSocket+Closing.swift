@@ -15,6 +15,11 @@ extension QLocalSocket {
         if state == .connecting {
             return abort()
         }
+        beginClosing()
+    }
+
+    /// Closing: at once when nothing is pending, otherwise once the write buffer drains.
+    private func beginClosing() {
         setState(.closing)
         if writeBuffer.isEmpty {
             finishDisconnect()
@@ -35,13 +40,7 @@ extension QLocalSocket {
         aboutToClose.emit()
         qkitSetOpenMode(.notOpen)
         qkitClearReadBuffer()
-        setState(.closing)
-        if writeBuffer.isEmpty {
-            finishDisconnect()
-        } else {
-            closeWhenFlushed = true
-            scheduleFlush()
-        }
+        beginClosing()
     }
 
     /// Discards pending writes: Unconnected → readChannelFinished → disconnected →

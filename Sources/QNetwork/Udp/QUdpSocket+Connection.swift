@@ -103,23 +103,7 @@ extension QUdpSocket {
     /// Connected: sends the bytes as one datagram and emits `bytesWritten`.
     func writeConnected(_ buffer: UnsafeRawBufferPointer) -> Int64 {
         guard state == .connected, fd >= 0 else { return -1 }
-        var subject: String { "\(peerAddress):\(peerPort)" }
-        do {
-            switch try Posix.send(fd, buffer, to: nil) {
-            case .done(let n):
-                bytesWritten.emit(Int64(n))
-                return Int64(n)
-            case .wouldBlock:
-                report(.temporary, "Unable to send a datagram (\(subject): the send buffer is full)")
-                return -1
-            }
-        } catch let e as Errno {
-            let (code, text) = SocketErrors.forSend(e, subject)
-            report(code, text)
-            return -1
-        } catch {
-            return -1
-        }
+        return sendDatagram(buffer, to: nil) { "\(peerAddress):\(peerPort)" }
     }
 
     /// The kernel's count of the next datagram's bytes (do not use it to detect datagrams).

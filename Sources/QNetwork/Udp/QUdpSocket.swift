@@ -259,19 +259,25 @@ public final class QUdpSocket: QAbstractSocket {
             guard bind(.any, 0) else { return -1 }
         }
         guard fd >= 0 else { return -1 }
-        let target = destination(for: host, port: port)
-        var subject: String { "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)" }
+        return sendDatagram(data, to: destination(for: host, port: port)) {
+            "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
+        }
+    }
+
+    /// One send with Qt's reporting: bytesWritten on success, errorOccurred on failure.
+    /// `target` nil sends to the connected peer; `subject` names it in error texts.
+    func sendDatagram(_ data: UnsafeRawBufferPointer, to target: SocketAddress?, subject: () -> String) -> Int64 {
         do {
             switch try Posix.send(fd, data, to: target) {
             case .done(let n):
                 bytesWritten.emit(Int64(n))
                 return Int64(n)
             case .wouldBlock:
-                report(.temporary, "Unable to send a datagram (\(subject): the send buffer is full)")
+                report(.temporary, "Unable to send a datagram (\(subject()): the send buffer is full)")
                 return -1
             }
         } catch let e as Errno {
-            let (code, text) = SocketErrors.forSend(e, subject)
+            let (code, text) = SocketErrors.forSend(e, subject())
             report(code, text)
             return -1
         } catch {
