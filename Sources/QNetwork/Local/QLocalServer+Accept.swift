@@ -33,7 +33,7 @@ extension QLocalServer {
     @discardableResult
     func acceptOne() -> Bool {
         do {
-            guard let client = try Posix.accept(fd) else { return false }
+            guard let client = try Posix.acceptConnection(fd) else { return false }
             let socket = QLocalSocket(parent: self)
             socket.adoptAccepted(client, serverPath: fullServerName, abstract: listeningAbstract)
             pending.append(socket)

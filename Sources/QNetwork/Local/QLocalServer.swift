@@ -110,7 +110,7 @@ open class QLocalServer: QObject {
         }
         let descriptor: Int32
         do {
-            descriptor = try Posix.socket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
+            descriptor = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
         } catch let e as Errno {
             return fail(.socketResource, "QLocalServer::listen: Unknown error \(e.code) (\(e.reason))")
         } catch {
@@ -121,9 +121,9 @@ open class QLocalServer: QObject {
             if !abstract && !permissions.isEmpty {
                 try bindWithPermissions(descriptor, full: full, permissions: permissions)
             } else {
-                try Posix.bind(descriptor, address)
+                try Posix.bindSocket(descriptor, address)
             }
-            try Posix.listen(descriptor, backlog: Int32(clamping: listenBacklogSize))
+            try Posix.startListening(descriptor, backlog: Int32(clamping: listenBacklogSize))
         } catch let e as Errno {
             Posix.close(descriptor)
             let subject = " (\(full): \(e.reason))"
@@ -155,7 +155,7 @@ open class QLocalServer: QObject {
         defer { Posix.removeDirectory(temporaryDirectory) }
         let temporaryPath = temporaryDirectory + "/s"
         guard temporaryPath.utf8.count <= LocalName.maximumLength else { throw Errno(ENAMETOOLONG, "bind") }
-        try Posix.bind(descriptor, .unix(Array(temporaryPath.utf8)))
+        try Posix.bindSocket(descriptor, .unix(Array(temporaryPath.utf8)))
         var mode: UInt32 = 0
         if permissions.contains(.userAccess) { mode |= 0o700 }
         if permissions.contains(.groupAccess) { mode |= 0o070 }

@@ -173,7 +173,7 @@ public final class QLocalSocket: QIODevice {
             return failConnect(.serverNotFound, "QLocalSocket::connectToServer: Invalid name (\(why))")
         }
         do {
-            fd = try Posix.socket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
+            fd = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
         } catch let e as Errno {
             return failConnect(.unsupportedSocketOperation, "QLocalSocket::connectToServer: Unsupported socket operation (\(e.reason))")
         } catch {

@@ -6,7 +6,7 @@ import Glibc
 /// non-blocking and close-on-exec.
 enum Posix {
     /// Creates a socket. The corresponding C function is `socket`.
-    static func socket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws -> Int32 {
+    static func openSocket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws -> Int32 {
         try syscallOrThrow("socket", { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
     }
 
@@ -17,7 +17,7 @@ enum Posix {
     }
 
     /// Binds. The corresponding C function is `bind`.
-    static func bind(_ fd: Int32, _ address: SocketAddress) throws {
+    static func bindSocket(_ fd: Int32, _ address: SocketAddress) throws {
         _ = try address.withSockAddr { (p, len) in
             try syscallOrThrow("bind", { Glibc.bind(fd, p, len) })
         }
@@ -37,13 +37,13 @@ enum Posix {
     }
 
     /// Starts listening. The corresponding C function is `listen`.
-    static func listen(_ fd: Int32, backlog: Int32) throws {
+    static func startListening(_ fd: Int32, backlog: Int32) throws {
         _ = try syscallOrThrow("listen", { Glibc.listen(fd, backlog) })
     }
 
     /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
     /// The corresponding C function is `accept4`.
-    static func accept(_ fd: Int32) throws -> Int32? {
+    static func acceptConnection(_ fd: Int32) throws -> Int32? {
         try syscall("accept", { qkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
     }
 

@@ -45,7 +45,7 @@ public final class QUdpSocket: QAbstractSocket {
             try? Posix.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 0)
         }
         do {
-            try Posix.bind(fd, SocketAddress(address, port: port))
+            try Posix.bindSocket(fd, SocketAddress(address, port: port))
         } catch let e as Errno {
             releaseDescriptor()
             if let (code, text) = SocketErrors.forBind(e, subject) {
@@ -75,7 +75,7 @@ public final class QUdpSocket: QAbstractSocket {
     func openDescriptor(for address: QHostAddress, subject: String) -> Bool {
         let v4 = address.protocol == .ipv4
         do {
-            fd = try Posix.socket(domain: v4 ? AF_INET : AF_INET6, type: Int32(SOCK_DGRAM.rawValue))
+            fd = try Posix.openSocket(domain: v4 ? AF_INET : AF_INET6, type: Int32(SOCK_DGRAM.rawValue))
         } catch let e as Errno {
             let (code, text) = SocketErrors.forSocket(e, subject)
             report(code, text)
