@@ -71,3 +71,47 @@ func localPingPong(rounds: Int) -> Double {
     client.abort(); end.abort(); server.close()
     return Double(trips) / seconds
 }
+
+/// UDP receive rate with the sender in another thread (2 cores: one each). Returns
+/// (received per second, loss fraction).
+func udpReceiveRate(count: Int, size: Int) -> (Double, Double) {
+    let receiver = QUdpSocket()
+    _ = receiver.bind(.localHost, 0)
+    receiver.setSocketOption(.receiveBufferSize, 4 << 20)
+    final class Sender: QThread, @unchecked Sendable {
+        let port: UInt16, count: Int, size: Int
+        init(port: UInt16, count: Int, size: Int) { self.port = port; self.count = count; self.size = size; super.init() }
+        override func run() {
+            let s = QUdpSocket()
+            let payload = [UInt8](repeating: 7, count: size)
+            payload.withUnsafeBytes { raw in
+                for _ in 0..<count { _ = s.writeDatagram(raw, .localHost, port) }
+            }
+            s.abort()
+        }
+    }
+    var received = 0
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    let loop = QEventLoop()
+    var last = QElapsedTimer()
+    receiver.readyRead.connect(receiver: receiver) { r in
+        buffer.withUnsafeMutableBytes { raw in
+            while r.readDatagram(into: raw).size >= 0 { received += 1 }
+        }
+        last.restart()
+        if received >= count { loop.quit() }
+    }
+    let idle = QTimer()
+    idle.timeout.connect { if last.isValid && last.elapsed() > 200 { loop.quit() } }
+    idle.start(50)
+    let sender = Sender(port: receiver.localPort, count: count, size: size)
+    var clock = QElapsedTimer()
+    clock.start()
+    last.start()
+    sender.start()
+    loop.exec()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9 - (received < count ? 0.2 : 0)
+    sender.wait()
+    receiver.abort()
+    return (Double(received) / seconds, 1 - Double(received) / Double(count))
+}

@@ -60,6 +60,9 @@ case "udp":
     print("udp 64 B: \(Int(udpThroughput(count: n, size: 64))) datagrams/s")
 case "udp1200":
     print("udp 1200 B: \(Int(udpThroughput(count: n, size: 1200))) datagrams/s")
+case "udprecv":
+    let (rate, loss) = udpReceiveRate(count: n, size: 64)
+    print("udp 64 B, sender thread -> receiver loop: \(Int(rate)) datagrams/s received, loss \(Int(loss * 1000) / 10) %")
 case "pingpong":
     print("local ping-pong 64 B: \(Int(localPingPong(rounds: n))) round trips/s")
 case "chained":
@@ -73,7 +76,7 @@ case "chained":
     loop.exec()
 default: break
 }
-if !["tree", "queued", "post", "chained", "timers", "udp", "udp1200", "pingpong"].contains(which) {
+if !["tree", "queued", "post", "chained", "timers", "udp", "udp1200", "pingpong", "udprecv"].contains(which) {
     for i in 0..<n { source.value.emit(i) }
 }
 print(sink.total)

@@ -86,7 +86,7 @@ extension Posix {
         case failed(Errno)
     }
 
-    private static func parseControl(_ control: [UInt8], length: Int, into datagram: inout ReceivedDatagram) {
+    static func parseControl(_ control: [UInt8], length: Int, into datagram: inout ReceivedDatagram) {
         guard length > 0 else { return }
         control.withUnsafeBytes { raw in
             var offset = 0

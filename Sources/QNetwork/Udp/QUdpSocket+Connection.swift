@@ -109,6 +109,7 @@ extension QUdpSocket {
     /// The kernel's count of the next datagram's bytes (do not use it to detect datagrams).
     var kernelBytesAvailable: Int64 {
         guard fd >= 0 else { return 0 }
+        if inboxCount > 0 { return Int64(inbox[inboxHead].data.count) }
         return Int64(Posix.bytesAvailable(fd))
     }
 
@@ -122,6 +123,10 @@ extension QUdpSocket {
     /// time-out false with SocketTimeoutError, the socket stays usable. Qt: `waitForReadyRead()`.
     func waitForDatagram(_ msecs: Int) -> Bool {
         guard state == .bound || state == .connected, fd >= 0 else { return false }
+        if inboxCount > 0 {
+            emitReadyRead()
+            return true
+        }
         let ready = Posix.poll(fd, read: true, write: false, timeoutMs: msecs)
         guard ready & Int16(POLLIN) != 0 else {
             report(.socketTimeout, "Network operation timed out (no datagram within \(msecs) ms on \(localAddress):\(localPort))")

@@ -14,6 +14,12 @@ public final class QUdpSocket: QAbstractSocket {
     var emittingReadyRead = false
     /// An ECONNREFUSED that a peek consumed, reported by the next read.
     var pendingRefusal: Errno?
+    /// Datagrams taken from the kernel in one `recvmmsg`, ahead of the application's reads.
+    var inbox: [BatchedDatagram] = []
+    var inboxHead = 0
+    var inboxCount: Int { inbox.count - inboxHead }
+    /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
+    var readyReadPosted = false
 
     /// Creates an unbound UDP socket.
     public init(parent: QObject? = nil) {
@@ -101,8 +107,24 @@ public final class QUdpSocket: QAbstractSocket {
 
     // MARK: readyRead arming (QT_BEHAVIOUR 3.6)
 
-    /// Watch for the next datagram: one readyRead for it, then nothing until a read.
+    /// After a read: readyRead again on the next pass if datagrams wait in the inbox,
+    /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).
     func armReadyRead() {
+        guard fd >= 0 else { return }
+        if inboxCount > 0 {
+            guard !readyReadPosted else { return }
+            readyReadPosted = true
+            qkitPost { [weak self] in
+                guard let self else { return }
+                self.readyReadPosted = false
+                if self.fd >= 0 && self.inboxCount > 0 { self.emitReadyRead() } else { self.armKernelNotifier() }
+            }
+            return
+        }
+        armKernelNotifier()
+    }
+
+    private func armKernelNotifier() {
         guard fd >= 0 else { return }
         if let readNotifier {
             readNotifier.setEnabled(true)
@@ -115,7 +137,36 @@ public final class QUdpSocket: QAbstractSocket {
 
     private func datagramArrived() {
         readNotifier?.setEnabled(false)
+        fillInbox()
         emitReadyRead()
+    }
+
+    /// Takes up to 16 waiting datagrams with one syscall (MultiMessageHeader must match C's
+    /// `struct mmsghdr`, 64 bytes on 64-bit Linux).
+    @discardableResult
+    func fillInbox() -> Errno? {
+        guard fd >= 0, inboxCount == 0 else { return nil }
+        inbox.removeAll(keepingCapacity: true)
+        inboxHead = 0
+        do {
+            inbox = try Posix.receiveBatch(fd, limit: BatchScratch.slots)
+            return nil
+        } catch {
+            if error.code == ECONNREFUSED { pendingRefusal = error }
+            return error
+        }
+    }
+
+    /// Takes the inbox's first datagram.
+    func popInbox() -> BatchedDatagram {
+        let datagram = inbox[inboxHead]
+        inbox[inboxHead].data = []
+        inboxHead += 1
+        if inboxHead == inbox.count {
+            inbox.removeAll(keepingCapacity: true)
+            inboxHead = 0
+        }
+        return datagram
     }
 
     func emitReadyRead() {
@@ -126,6 +177,9 @@ public final class QUdpSocket: QAbstractSocket {
     }
 
     override func tearDownNotifiers() {
+        inbox.removeAll()
+        inboxHead = 0
+        pendingRefusal = nil
         readNotifier?.setEnabled(false)
         readNotifier?.delete()
         readNotifier = nil
@@ -145,6 +199,7 @@ public final class QUdpSocket: QAbstractSocket {
 
     /// Peeks at the next datagram's size, keeping an ICMP refusal for the next read.
     func pendingSize() -> Int? {
+        if inboxCount > 0 { return inbox[inboxHead].data.count }
         switch Posix.pendingDatagramSize(fd) {
         case .done(let size): return size
         case .wouldBlock: return nil
@@ -179,6 +234,16 @@ public final class QUdpSocket: QAbstractSocket {
     /// Reads one datagram, at most `maxSize` bytes of it (0: discard it); nil when none is
     /// waiting or the socket is unbound. Qt: `readDatagram(maxSize)`.
     public func readDatagram(_ maxSize: Int64) -> (data: [UInt8], host: QHostAddress, port: UInt16)? {
+        if fd >= 0 && inboxCount == 0 && pendingRefusal == nil { fillInbox() }
+        if fd >= 0 && inboxCount > 0 && pendingRefusal == nil {
+            // The bytes were already taken from the kernel: hand over that array.
+            var datagram = popInbox()
+            armReadyRead()
+            let keep = Int(max(0, maxSize))
+            if datagram.data.count > keep { datagram.data.removeLast(datagram.data.count - keep) }
+            let (host, port) = datagram.info.sender?.hostAndPort ?? (.null, 0)
+            return (datagram.data, host, port)
+        }
         var data = [UInt8](repeating: 0, count: Int(max(0, min(maxSize, 65536))))
         let result = data.withUnsafeMutableBytes { readDatagram(into: $0) }
         guard result.size >= 0 else { return nil }
@@ -229,21 +294,27 @@ public final class QUdpSocket: QAbstractSocket {
             report(code, text)
             return nil
         }
-        do {
-            switch try Posix.receive(fd, into: buffer) {
-            case .done(let datagram):
-                return datagram
-            case .wouldBlock:
-                report(.temporary, "No datagram available for reading")
-                return nil
+        var failure: Errno?
+        if inboxCount == 0 { failure = fillInbox() }
+        if inboxCount > 0 {
+            var datagram = popInbox()
+            let n = min(buffer.count, datagram.data.count)
+            if n > 0 {
+                datagram.data.withUnsafeBytes { source in
+                    buffer.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: n)
+                }
             }
-        } catch let e as Errno {
-            let (code, text) = SocketErrors.forReceive(e, "\(localAddress):\(localPort)")
-            report(code, text)
-            return nil
-        } catch {
-            return nil
+            datagram.info.copied = n
+            return datagram.info
         }
+        if let failure {
+            pendingRefusal = nil
+            let (code, text) = SocketErrors.forReceive(failure, "\(localAddress):\(localPort)")
+            report(code, text)
+        } else {
+            report(.temporary, "No datagram available for reading")
+        }
+        return nil
     }
 
     // MARK: writing
