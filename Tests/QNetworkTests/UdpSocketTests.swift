@@ -298,6 +298,33 @@ struct UdpReadTests {
         r.abort(); s.abort()
     }
 
+    @Test("a 65507-byte datagram taken in a batch arrives whole, between small ones")
+    func largeDatagramThroughBatch() {
+        let big = (0..<65507).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let (r, s) = pair(["a"])
+        _ = s.writeDatagram(big, .localHost, r.localPort)
+        _ = s.writeDatagram(bytes("z"), .localHost, r.localPort)
+        var got: [[UInt8]] = []
+        r.readyRead.connect(receiver: r) { r in while let d = r.readDatagram(70000) { got.append(d.data) } }
+        #expect(spinLoop { got.count == 3 })
+        #expect(got.map(\.count) == [1, 65507, 1])
+        #expect(got[1] == big)
+        r.abort(); s.abort()
+    }
+
+    @Test("truncating a datagram already taken from the kernel discards only its rest")
+    func truncationFromInbox() {
+        let (r, s) = pair(["first-datagram", "second"])
+        #expect(spinLoop { r.pendingDatagramSize() == 14 })
+        var small = [UInt8](repeating: 0, count: 5)
+        let first = small.withUnsafeMutableBytes { r.readDatagram(into: $0) }
+        #expect(first.size == 5 && small == bytes("first"))
+        #expect(r.pendingDatagramSize() == 6)
+        #expect(r.receiveDatagram().data == bytes("second"))
+        #expect(!r.hasPendingDatagrams())
+        r.abort(); s.abort()
+    }
+
     @Test("a failed read also re-arms readyRead")
     func failedReadRearms() {
         let r = QUdpSocket()
