@@ -3,7 +3,7 @@ import QNetwork
 import Synchronization
 import Testing
 
-@_spi(QKitInternal) import QCore
+@_spi(QKitInternal) @testable import QCore
 
 #if canImport(Glibc)
 import Glibc
@@ -54,16 +54,19 @@ func openDescriptorCount() -> Int {
     return count
 }
 
-/// Every test of a suite must leave as many descriptors open as it found.
+/// Every test of a suite must leave as many descriptors open and QObjects alive as it found.
 struct DescriptorChecked: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         guard testCase != nil else { return try await function() }
         QCoreApplication.processEvents()
         let before = openDescriptorCount()
+        let objectsBefore = QObject.liveObjects
         try await function()
+        QCoreApplication.sendPostedEvents(nil, .deferredDelete)
         for _ in 0..<3 { QCoreApplication.processEvents() }
         #expect(openDescriptorCount() == before, "descriptors leaked by this test")
+        #expect(QObject.liveObjects == objectsBefore, "QObjects leaked by this test: \(QObject.liveObjects - objectsBefore)")
     }
 }
 

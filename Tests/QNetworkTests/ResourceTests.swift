@@ -63,6 +63,8 @@ struct ResourceTests {
         #expect(spinLoop { announced == 1 })
         #expect(server.nextPendingConnection() != nil)
         waiting.abort(); client.abort(); end.abort(); server.close()
+        // Let the server's pending accept-retry timer and the sockets' posted flushes run.
+        spinLoop(timeoutMs: 300) { false }
     }
 
     @Test("a client that cannot get a descriptor fails with UnsupportedSocketOperationError")
@@ -76,3 +78,4 @@ struct ResourceTests {
         server.close()
     }
 }
+
