@@ -33,16 +33,6 @@ extension ThreadData {
         toWake?.wake()
     }
 
-    /// Wakes the owning thread's loop even with nothing queued (exit requests from other threads).
-    func interrupt() {
-        let w = postLock.withLock { waker }
-        w?.wake()
-    }
-
-    var hasPendingPostedEvents: Bool {
-        postLock.withLock { !postedEvents.isEmpty }
-    }
-
     /// Step 2 of a dispatcher iteration: delivers the events that were queued when it started
     /// (events posted meanwhile wait for the next iteration). Returns whether it delivered any.
     @discardableResult

@@ -46,7 +46,7 @@ open class QLocalServer: QObject {
     public var maxPendingConnections = 30 {
         didSet { updateAccepting() }
     }
-    /// The `listen()` backlog (default 50); set before `listen`. Qt: `listenBacklogSize()`.
+    /// The backlog given to the kernel's `listen` (default 50); set before `listen`. Qt: `listenBacklogSize()`.
     public var listenBacklogSize = 50
 
     var fd: Int32 = -1
@@ -94,7 +94,7 @@ open class QLocalServer: QObject {
     /// Listens on `name`: `/absolute/path`, or a name placed in `$TMPDIR` (or /tmp), or an
     /// abstract name with `.abstractNamespace`. False with `serverError`/`errorString` on
     /// failure (a stale socket file is AddressInUseError and is kept; see `removeServer`).
-    /// Qt: `listen(const QString &)`.
+    /// Qt: `QLocalServer::listen(const QString &)`.
     @discardableResult
     public func listen(_ name: String) -> Bool {
         qkitAssertAffinity("listen")
@@ -170,7 +170,7 @@ open class QLocalServer: QObject {
         }
     }
 
-    /// Listens on an already listening descriptor (its name is read back). Qt: `listen(qintptr)`.
+    /// Listens on an already listening descriptor (its name is read back). Qt: `QLocalServer::listen(qintptr)`.
     @discardableResult
     public func listen(socketDescriptor descriptor: Int32) -> Bool {
         guard !isListening else {

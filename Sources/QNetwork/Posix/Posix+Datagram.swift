@@ -17,43 +17,6 @@ struct ReceivedDatagram {
 }
 
 extension Posix {
-    /// Receives one datagram into `buffer` (a larger one is truncated, the rest discarded).
-    /// With `peek` the datagram stays queued. The corresponding C function is `recvmsg`.
-    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, peek: Bool = false) throws -> IOResult<ReceivedDatagram> {
-        var storage = sockaddr_storage()
-        var control = [UInt8](repeating: 0, count: 128)
-        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-        var nameLength: socklen_t = 0
-        var controlLength = 0
-        let result: IOResult<Int> = try withUnsafeMutablePointer(to: &storage) { (sp) in
-            try withUnsafeMutablePointer(to: &iov) { (iovp) in
-                try control.withUnsafeMutableBytes { (cp) in
-                    var msg = msghdr()
-                    msg.msg_name = UnsafeMutableRawPointer(sp)
-                    msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    msg.msg_iov = iovp
-                    msg.msg_iovlen = 1
-                    msg.msg_control = cp.baseAddress
-                    msg.msg_controllen = cp.count
-                    let flags = Int32(MSG_TRUNC) | (peek ? Int32(MSG_PEEK) : 0)
-                    let r = try syscall("recvmsg", { recvmsg(fd, &msg, flags) })
-                    if r.value != nil {
-                        controlLength = msg.msg_controllen
-                        nameLength = msg.msg_namelen
-                    }
-                    return r
-                }
-            }
-        }
-        guard let size = result.value else { return .wouldBlock }
-        var datagram = ReceivedDatagram(
-            copied: min(size, buffer.count), size: size,
-            sender: nameLength > 0 ? SocketAddress(storage: &storage, length: nameLength) : nil,
-            destination: nil, interfaceIndex: 0, hopLimit: -1)
-        parseControl(control, length: controlLength, into: &datagram)
-        return .done(datagram)
-    }
-
     /// Sends one datagram (to `address`, or to the connected peer). The corresponding C
     /// function is `sendto`.
     static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?) throws -> IOResult<Int> {
@@ -86,9 +49,9 @@ extension Posix {
         case failed(Errno)
     }
 
-    static func parseControl(_ control: [UInt8], length: Int, into datagram: inout ReceivedDatagram) {
-        guard length > 0 else { return }
-        control.withUnsafeBytes { raw in
+    static func parseControl(_ raw: UnsafeRawBufferPointer, length: Int, into datagram: inout ReceivedDatagram) {
+        guard length > 0, length <= raw.count else { return }
+        do {
             var offset = 0
             let headerSize = MemoryLayout<cmsghdr>.size
             while offset + headerSize <= length {

@@ -9,7 +9,7 @@ enum SocketErrors {
         " (\(subject): \(e.reason))"
     }
 
-    /// socket() failures.
+    /// Failures creating the descriptor (the `socket` call).
     static func forSocket(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
         case EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL:
@@ -23,7 +23,7 @@ enum SocketErrors {
         }
     }
 
-    /// bind() failures; nil for an errno Qt leaves unmapped (error unchanged).
+    /// Failures binding (the `bind` call); nil for an errno Qt leaves unmapped (error unchanged).
     static func forBind(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String)? {
         switch e.code {
         case EADDRINUSE: return (.addressInUse, "The bound address is already in use" + detail(e, subject))
@@ -34,7 +34,7 @@ enum SocketErrors {
         }
     }
 
-    /// sendto() failures.
+    /// Failures sending (the `sendto` call).
     static func forSend(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
         case EMSGSIZE: return (.datagramTooLarge, "Datagram was too large to send" + detail(e, subject))
@@ -44,7 +44,7 @@ enum SocketErrors {
         }
     }
 
-    /// recvmsg() failures.
+    /// Failures receiving (the `recvmsg`/`recvmmsg` calls).
     static func forReceive(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
         case ECONNREFUSED: return (.connectionRefused, "Connection refused" + detail(e, subject))

@@ -1,0 +1,139 @@
+@_spi(QKitInternal) import QCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension QUdpSocket {
+    // MARK: pending datagrams
+
+    /// True if at least one datagram (even an empty one) is waiting. Unbound: false, with a
+    /// warning. Qt: `hasPendingDatagrams()`.
+    public func hasPendingDatagrams() -> Bool {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::hasPendingDatagrams() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return false
+        }
+        return pendingSize() != nil
+    }
+
+    /// Peeks at the next datagram's size, keeping an ICMP refusal for the next read.
+    func pendingSize() -> Int? {
+        if inboxCount > 0 { return inbox[inboxHead].data.count }
+        switch Posix.pendingDatagramSize(fd) {
+        case .done(let size): return size
+        case .wouldBlock: return nil
+        case .failed(let e):
+            if e.code == ECONNREFUSED { pendingRefusal = e }
+            return nil
+        }
+    }
+
+    /// The size of the first waiting datagram (0 for an empty one), −1 if none.
+    /// Qt: `pendingDatagramSize()`.
+    public func pendingDatagramSize() -> Int64 {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::pendingDatagramSize() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return -1
+        }
+        return pendingSize().map(Int64.init) ?? -1
+    }
+
+    // MARK: reading
+
+    /// Reads one datagram into `buffer` (the rest of a larger one is discarded). Returns the
+    /// bytes copied with the sender, or size −1 when none is waiting (TemporaryError,
+    /// `errorOccurred`) or the socket is unbound (a warning, no signal). Re-arms readyRead.
+    /// Qt: `readDatagram(char *, qint64, QHostAddress *, quint16 *)`.
+    public func readDatagram(into buffer: UnsafeMutableRawBufferPointer) -> (size: Int64, host: QHostAddress, port: UInt16) {
+        guard let datagram = receive(into: buffer) else { return (-1, .null, 0) }
+        let (host, port) = datagram.sender?.hostAndPort ?? (.null, 0)
+        return (Int64(datagram.copied), host, port)
+    }
+
+    /// Reads one datagram, at most `maxSize` bytes of it (0: discard it); nil when none is
+    /// waiting or the socket is unbound. Qt: `readDatagram(maxSize)`.
+    public func readDatagram(_ maxSize: Int64) -> (data: [UInt8], host: QHostAddress, port: UInt16)? {
+        if fd >= 0 && inboxCount == 0 && pendingRefusal == nil { fillInbox() }
+        if fd >= 0 && inboxCount > 0 && pendingRefusal == nil {
+            // The bytes were already taken from the kernel: hand over that array.
+            var datagram = popInbox()
+            armReadyRead()
+            let keep = Int(max(0, maxSize))
+            if datagram.data.count > keep { datagram.data.removeLast(datagram.data.count - keep) }
+            let (host, port) = datagram.info.sender?.hostAndPort ?? (.null, 0)
+            return (datagram.data, host, port)
+        }
+        var data = [UInt8](repeating: 0, count: Int(max(0, min(maxSize, 65536))))
+        let result = data.withUnsafeMutableBytes { readDatagram(into: $0) }
+        guard result.size >= 0 else { return nil }
+        data.removeLast(data.count - Int(result.size))
+        return (data, result.host, result.port)
+    }
+
+    /// Receives one datagram with its addresses and hop limit; `maxSize` −1 reads it whole.
+    /// Returns an invalid datagram when none is waiting (no signal for −1). Qt: `receiveDatagram()`.
+    public func receiveDatagram(_ maxSize: Int64 = -1) -> QNetworkDatagram {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::receiveDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return QNetworkDatagram()
+        }
+        var size = Int(maxSize)
+        if maxSize < 0 {
+            guard let pending = pendingSize() else {
+                armReadyRead()
+                return QNetworkDatagram()
+            }
+            size = pending
+        }
+        var data = [UInt8](repeating: 0, count: min(size, 65536))
+        guard let received = data.withUnsafeMutableBytes({ receive(into: $0) }) else { return QNetworkDatagram() }
+        data.removeLast(data.count - received.copied)
+        var datagram = QNetworkDatagram(data)
+        (datagram.senderAddress, datagram.senderPort) = received.sender?.hostAndPort ?? (.null, 0)
+        if let destination = received.destination {
+            datagram.destinationAddress = destination.host
+            datagram.destinationPort = localPort
+        }
+        datagram.hopLimit = received.hopLimit
+        datagram.interfaceIndex = received.interfaceIndex
+        return datagram
+    }
+
+    /// One recvmsg with Qt's error handling; re-arms readyRead whatever happens.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> ReceivedDatagram? {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return nil
+        }
+        defer { armReadyRead() }
+        if let refusal = pendingRefusal {
+            // A peek already consumed the ICMP error: report it on this read.
+            pendingRefusal = nil
+            let (code, text) = SocketErrors.forReceive(refusal, "\(peerAddress):\(peerPort)")
+            report(code, text)
+            return nil
+        }
+        var failure: Errno?
+        if inboxCount == 0 { failure = fillInbox() }
+        if inboxCount > 0 {
+            var datagram = popInbox()
+            let n = min(buffer.count, datagram.data.count)
+            if n > 0 {
+                datagram.data.withUnsafeBytes { source in
+                    buffer.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: n)
+                }
+            }
+            datagram.info.copied = n
+            return datagram.info
+        }
+        if let failure {
+            pendingRefusal = nil
+            let (code, text) = SocketErrors.forReceive(failure, "\(localAddress):\(localPort)")
+            report(code, text)
+        } else {
+            report(.temporary, "No datagram available for reading")
+        }
+        return nil
+    }
+}
