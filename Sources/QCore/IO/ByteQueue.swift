@@ -40,6 +40,18 @@ public struct ByteQueue {
         return n
     }
 
+    /// Copies up to `buffer.count` bytes starting `offset` bytes after the head, without
+    /// consuming them (transactions read ahead this way).
+    public func peek(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        let n = min(buffer.count, count - offset)
+        guard n > 0, offset >= 0, let target = buffer.baseAddress else { return 0 }
+        storage.withUnsafeBytes { source in
+            // Safe: head + offset + n <= storage.count, and the target holds at least n bytes.
+            target.copyMemory(from: source.baseAddress! + head + offset, byteCount: n)
+        }
+        return n
+    }
+
     /// Consumes and returns up to `max` bytes.
     public mutating func take(_ max: Int) -> [UInt8] {
         let n = min(max, count)
@@ -49,9 +61,10 @@ public struct ByteQueue {
         return out
     }
 
-    /// Returns up to `max` bytes without consuming them.
-    public func prefix(_ max: Int) -> [UInt8] {
-        Array(storage[head..<(head + min(max, count))])
+    /// Returns up to `max` bytes from `offset` on, without consuming them.
+    public func prefix(_ max: Int, from offset: Int = 0) -> [UInt8] {
+        let start = head + min(offset, count)
+        return Array(storage[start..<(start + min(max, storage.count - start))])
     }
 
     /// Drops `n` bytes from the head.
@@ -63,10 +76,11 @@ public struct ByteQueue {
         }
     }
 
-    /// The index (from the head) of the first `byte`, searching at most `limit` bytes.
-    public func firstIndex(of byte: UInt8, limit: Int = .max) -> Int? {
-        let end = head + min(count, limit)
-        var i = head
+    /// The index (from the head) of the first `byte` at or after `offset`, searching at most
+    /// `limit` bytes.
+    public func firstIndex(of byte: UInt8, from offset: Int = 0, limit: Int = .max) -> Int? {
+        let end = head + offset + min(count - offset, limit)
+        var i = head + offset
         while i < end {
             if storage[i] == byte { return i - head }
             i += 1

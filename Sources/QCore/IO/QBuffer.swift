@@ -28,6 +28,10 @@ open class QBuffer: QIODevice {
         return super.open(mode)
     }
 
+    private var transactionStart: Int64 = 0
+    override func saveTransactionPoint() { transactionStart = pos }
+    override func restoreTransactionPoint() { pos = min(transactionStart, size) }
+
     /// The byte count. Qt: `size()`.
     public var size: Int64 { Int64(data.count) }
 

@@ -43,6 +43,10 @@ open class QIODevice: QObject {
     /// Bytes received but not yet read (sequential devices fill it).
     var readBuffer = ByteQueue()
     private var errorText = ""
+    /// Read transactions (see QIODevice+Transactions.swift): whether one is open and, for
+    /// sequential devices, how far into `readBuffer` it has read.
+    var transactionOpen = false
+    var transactionPos = 0
 
     /// Creates a closed device.
     public override init(parent: QObject? = nil) {
@@ -69,6 +73,7 @@ open class QIODevice: QObject {
     open func open(_ mode: OpenMode) -> Bool {
         openMode = mode
         readBuffer.removeAll()
+        endTransaction()
         return true
     }
 
@@ -78,11 +83,12 @@ open class QIODevice: QObject {
         aboutToClose.emit()
         openMode = .notOpen
         readBuffer.removeAll()
+        endTransaction()
     }
 
     /// Bytes that can be read now. Subclasses add what they hold beyond the buffer.
     /// Qt: `bytesAvailable()`.
-    open var bytesAvailable: Int64 { Int64(readBuffer.count) }
+    open var bytesAvailable: Int64 { Int64(readBuffer.count - bufferedReadOffset) }
 
     /// Bytes waiting to be written. Qt: `bytesToWrite()`.
     open var bytesToWrite: Int64 { 0 }
@@ -100,6 +106,10 @@ open class QIODevice: QObject {
     /// Called after a read consumed bytes (sockets re-arm their notifiers here).
     open func didConsume(_ count: Int64) {}
 
+    /// Random-access devices remember (and return to) their position for read transactions.
+    func saveTransactionPoint() {}
+    func restoreTransactionPoint() {}
+
     // MARK: reading
 
     /// Reads up to `buffer.count` bytes into `buffer`; returns the count, or −1 when the
@@ -107,6 +117,7 @@ open class QIODevice: QObject {
     @discardableResult
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int64 {
         guard checkReadable("read") else { return -1 }
+        if transactionOpen && isSequential { return transactedRead(into: buffer) }
         var copied = readBuffer.read(into: buffer)
         if copied < buffer.count {
             let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[copied...])
@@ -147,6 +158,7 @@ open class QIODevice: QObject {
     public func readLine(_ maxSize: Int64 = 0) -> [UInt8] {
         guard checkReadable("readLine") else { return [] }
         let limit = maxSize > 0 ? Int(maxSize - 1) : Int.max
+        if transactionOpen && isSequential { return transactedReadLine(limit: limit) }
         if let index = readBuffer.firstIndex(of: 0x0A, limit: limit) {
             let line = readBuffer.take(index + 1)
             didConsume(Int64(line.count))
@@ -170,12 +182,12 @@ open class QIODevice: QObject {
     }
 
     /// True when a whole line can be read now. Qt: `canReadLine()`.
-    open var canReadLine: Bool { readBuffer.firstIndex(of: 0x0A) != nil }
+    open var canReadLine: Bool { readBuffer.firstIndex(of: 0x0A, from: bufferedReadOffset) != nil }
 
     /// Returns up to `maxSize` bytes without consuming them. Qt: `peek(qint64)`.
     open func peek(_ maxSize: Int64) -> [UInt8] {
         guard checkReadable("peek") else { return [] }
-        return readBuffer.prefix(Int(max(0, maxSize)))
+        return readBuffer.prefix(Int(max(0, maxSize)), from: bufferedReadOffset)
     }
 
     /// Reads one byte. Qt: `getChar()`.
