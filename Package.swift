@@ -1,6 +1,18 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The command-line samples (SAMPLES.md): `swift run <name>`.
+let samples: [(name: String, folder: String)] = [
+    ("broadcast-sender", "BroadcastSender"),
+    ("broadcast-receiver", "BroadcastReceiver"),
+    ("multicast-sender", "MulticastSender"),
+    ("multicast-receiver", "MulticastReceiver"),
+    ("local-fortune-server", "LocalFortuneServer"),
+    ("local-fortune-client", "LocalFortuneClient"),
+    ("udp-echo", "UdpEcho"),
+    ("local-echo", "LocalEcho"),
+]
+
 let package = Package(
     name: "QKit",
     products: [
@@ -10,6 +22,8 @@ let package = Package(
     dependencies: [
         // swift-log: Qt's qWarning() channel (misuse warnings, QKIT_FATAL_WARNINGS).
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // swift-argument-parser: the samples' flags, --help and usage errors (Samples/ only).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +51,12 @@ let package = Package(
             path: "Samples/Tour",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "SampleSupport",
+            dependencies: ["QCore", "QNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Samples/SampleSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "QCoreTests",
             dependencies: ["QCore"],
@@ -47,5 +67,15 @@ let package = Package(
             dependencies: ["QCore", "QNetwork"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-    ]
+    ] + samples.map { name, folder in
+        .executableTarget(
+            name: name,
+            dependencies: [
+                "QCore", "QNetwork", "SampleSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Samples/\(folder)",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        )
+    }
 )

@@ -52,3 +52,20 @@ enum SocketErrors {
         }
     }
 }
+
+extension QAbstractSocket.SocketError {
+    /// The enumerator's name in Qt's headers ("AddressInUseError"), for logs that Qt users read.
+    public var qtName: String { qtEnumeratorName(self) }
+}
+
+extension QLocalSocket.LocalSocketError {
+    /// The enumerator's name in Qt's headers ("ServerNotFoundError").
+    public var qtName: String { qtEnumeratorName(self) }
+}
+
+/// Qt names every socket error enumerator after its meaning plus "Error"; the Swift cases
+/// drop that suffix and lower the first letter.
+private func qtEnumeratorName<E>(_ value: E) -> String {
+    let swiftName = String(describing: value)
+    return swiftName.prefix(1).uppercased() + swiftName.dropFirst() + "Error"
+}

@@ -1,0 +1,49 @@
+// Qt 6's localfortuneclient example in QKit: connects by name and reads one fortune frame
+// with a QDataStream transaction, however the bytes arrive.
+import ArgumentParser
+import QCore
+import QNetwork
+import SampleSupport
+
+struct LocalFortuneClient: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local-fortune-client",
+        abstract: "Reads one fortune from a local fortune server (Qt's or QKit's) and prints it.")
+
+    @Option(help: "Server name (a plain name lives in $TMPDIR or /tmp, as in Qt) or a path.") var name = "fortune"
+    @Option(help: "Give up after this many milliseconds (exit 1).") var timeoutMs = 10000
+
+    func validate() throws {
+        guard !name.isEmpty else { throw ValidationError("--name must not be empty") }
+        try requirePositive(timeoutMs, "--timeout-ms")
+    }
+}
+
+let flags = parseFlags(LocalFortuneClient.self)
+let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout 0/1") }
+let socket = QLocalSocket()
+sample.onCleanup { socket.abort() }
+let input = QDataStream(socket)
+var done = false
+
+socket.readyRead.connect {
+    input.startTransaction()
+    let units = input.read(UInt32.self)
+    let fortune = input.read(String.self)
+    guard input.commitTransaction() else { return }   // not all there yet: wait for more
+    guard fortune.utf16.count == Int(units) else {
+        sample.fail("ReadCorruptData", "the frame announced \(units) UTF-16 units but held \(fortune.utf16.count)")
+        return
+    }
+    done = true
+    say("fortune \(fortune)")
+    socket.disconnectFromServer()
+    sample.finish(SampleExit.ok)
+}
+socket.errorOccurred.connect { error in
+    // The server closes after its one frame (PeerClosedError), as Qt's client expects.
+    if error == .peerClosed && done { return }
+    sample.fail(error.qtName, socket.errorString)
+}
+socket.connectToServer(flags.name)
+sample.run()

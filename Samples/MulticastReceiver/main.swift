@@ -1,0 +1,57 @@
+// Qt's multicastreceiver example in QKit: joins a group and prints every datagram.
+import ArgumentParser
+import QCore
+import QNetwork
+import SampleSupport
+
+struct MulticastReceiver: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "multicast-receiver",
+        abstract: "Joins a multicast group and prints the datagrams sent to it.")
+
+    @Option(help: "Multicast group address.") var group = "239.255.43.21"
+    @Option(help: "Port to listen on.") var port: UInt16 = 45454
+    @Option(help: "Join on this interface (e.g. lo); default: the kernel's choice.") var interface: String?
+    @Option(help: "Exit 0 after this many datagrams; 0 listens until interrupted.") var count = 0
+    @Option(help: "Give up after this many milliseconds (exit 1).") var timeoutMs: Int?
+
+    func validate() throws {
+        let address = try parseAddress(group)
+        guard address.isMulticast else { throw ValidationError("\(group) is not a multicast address") }
+        if let interface { _ = try parseInterface(interface) }
+        try requireNonNegative(count, "--count")
+        try requirePositive(timeoutMs, "--timeout-ms")
+    }
+}
+
+let flags = parseFlags(MulticastReceiver.self)
+let group = try parseAddress(flags.group)
+let iface = try flags.interface.map(parseInterface)
+var received = 0
+let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(received)/\(flags.count)") }
+let socket = QUdpSocket()
+sample.onCleanup {
+    _ = socket.leaveMulticastGroup(group, iface)
+    socket.close()
+}
+
+let isIPv6 = group.protocol == .ipv6
+if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, flags.port, [.shareAddress, .reuseAddressHint]) {
+    sample.fail(socket.error.qtName, socket.errorString)
+} else if !socket.joinMulticastGroup(group, iface) {
+    sample.fail(socket.error.qtName, socket.errorString)
+} else {
+    say("joined \(group) on \(iface?.name ?? "default")")
+}
+socket.readyRead.connect(receiver: socket) { socket in
+    while socket.hasPendingDatagrams() {
+        let datagram = socket.receiveDatagram()
+        received += 1
+        say("received \(datagram.senderAddress) \(datagram.senderPort) \(printable(datagram.data))")
+        if flags.count > 0 && received == flags.count {
+            sample.finish(SampleExit.ok)
+            return
+        }
+    }
+}
+sample.run()
