@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["QCore", "QNetwork"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Runs the sample executables (built by `swift test` with the rest of the package).
+        .testTarget(
+            name: "SampleTests",
+            dependencies: ["QCore", "QNetwork"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ] + samples.map { name, folder in
         .executableTarget(
             name: name,

@@ -1,5 +1,9 @@
 import CLibevent
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A libevent signal event for one Unix signal, owned by a QUnixSignalNotifier. libevent
 /// catches the signal with its own handler and reports it from `event_base_loop`; the
 /// callback only posts the delivery, so the notifier's slot runs as ordinary loop work.
@@ -14,6 +18,12 @@ final class SignalWatch {
         self.signalNumber = signal
         self.threadData = threadData
         self.notifier = notifier
+        // A process started with the signal blocked (a parent's worker thread spawned it, say)
+        // would never see it: unblock it in this thread, where the loop watches it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         let what = Int16(EV_SIGNAL) | Int16(EV_PERSIST)
         event = event_new(threadData.dispatcher.base, signal, what, qkitSignalCallback, Unmanaged.passUnretained(self).toOpaque())
         if let event { event_add(event, nil) }

@@ -1,7 +1,8 @@
 /// Beyond Qt: delivers Unix signals (SIGINT, SIGTERM, SIGHUP…) as a typed signal from the
 /// event loop, so a Ctrl-C handler is an ordinary slot that may close sockets and call
 /// `QCoreApplication.exit(130)`. While it exists, the listed signals no longer take their
-/// default action. Watch signals from one thread only (libevent serves them on one loop).
+/// default action, and they are unblocked in the watching thread (a process may start with
+/// them blocked). Watch signals from one thread only (libevent serves them on one loop).
 open class QUnixSignalNotifier: QObject {
     /// The signal numbers watched.
     public let signalNumbers: [Int32]
