@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make interop`: real Qt 6 (PySide6) against the QKit samples, both directions, on loopback.
+# Usage: run.sh <python-with-PySide6> <folder-with-built-samples>
+set -uo pipefail
+PY="$1"
+BIN="$2"
+PEERS="$(dirname "$0")/peers.py"
+# Both sides must agree on where a plain name lives: Qt uses $TMPDIR, else /tmp.
+TMPDIR="$(mktemp -d)"
+export TMPDIR
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMPDIR"' EXIT
+failures=0
+
+check() {  # check <description> <expected-line> <file>
+    if grep -qxF -- "$2" "$3"; then
+        echo "PASS  $1"
+    else
+        echo "FAIL  $1: expected the line '$2', got:"; sed 's/^/      /' "$3"
+        failures=$((failures + 1))
+    fi
+}
+
+wait_for() {  # wait_for <prefix> <file>: up to 10 s for a line starting with prefix
+    for _ in $(seq 1 200); do grep -q "^$1" "$2" 2>/dev/null && return 0; sleep 0.05; done
+    return 1
+}
+
+out="$TMPDIR/out"; mkdir -p "$out"
+text="Grüße from QKit — ☃"
+
+# 1. PySide6 fortune client reads from the QKit fortune server, by name.
+"$BIN/local-fortune-server" --name qkit-fortune --fortune "$text" --count 1 --timeout-ms 15000 >"$out/1s" &
+wait_for listening "$out/1s"
+"$PY" "$PEERS" fortune-client --name qkit-fortune >"$out/1c"
+check "PySide6 QLocalSocket client ← QKit local-fortune-server" "fortune $text" "$out/1c"
+wait
+check "QKit local-fortune-server served the PySide6 client" "served 1 $text" "$out/1s"
+
+# 2. The QKit fortune client reads from a PySide6 (Qt 6) QLocalServer.
+"$PY" "$PEERS" fortune-server --name qt-fortune --fortune "$text" >"$out/2s" &
+wait_for listening "$out/2s"
+"$BIN/local-fortune-client" --name qt-fortune >"$out/2c"
+check "QKit local-fortune-client ← PySide6 QLocalServer" "fortune $text" "$out/2c"
+wait
+
+# 3. PySide6 QUdpSocket sends to the QKit receiver.
+port=$(( 40000 + RANDOM % 20000 ))
+"$BIN/broadcast-receiver" --port "$port" --count 3 --timeout-ms 15000 >"$out/3r" &
+sleep 0.5
+"$PY" "$PEERS" udp-sender --port "$port" --count 3 >"$out/3s"
+wait
+check "QKit broadcast-receiver ← PySide6 QUdpSocket" "Broadcast message 3" <(sed 's/^received [^ ]* [^ ]* //' "$out/3r")
+
+# 4. The QKit sender sends to a PySide6 QUdpSocket.
+port=$(( 40000 + RANDOM % 20000 ))
+"$PY" "$PEERS" udp-receiver --port "$port" --count 3 >"$out/4r" &
+wait_for bound "$out/4r"
+"$BIN/broadcast-sender" --port "$port" --address 127.0.0.1 --interval-ms 50 --count 3 >"$out/4s"
+wait
+check "PySide6 QUdpSocket ← QKit broadcast-sender" "Broadcast message 3" <(sed 's/^received [^ ]* [^ ]* //' "$out/4r")
+
+if [ "$failures" -ne 0 ]; then
+    echo "interop: $failures check(s) failed"
+    exit 1
+fi
+echo "interop: QKit and Qt 6 (PySide6) agree in both directions"
