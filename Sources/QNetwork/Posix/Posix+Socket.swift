@@ -68,6 +68,16 @@ enum Posix {
         return v
     }
 
+    /// Reads an option into `value`; returns how many bytes the kernel wrote.
+    /// The corresponding C function is `getsockopt`.
+    static func option<T>(_ fd: Int32, _ level: Int32, _ name: Int32, into value: inout T) throws -> Int {
+        var length = socklen_t(MemoryLayout<T>.size)
+        _ = try withUnsafeMutableBytes(of: &value) { raw in
+            try syscallOrThrow("getsockopt", { getsockopt(fd, level, name, raw.baseAddress, &length) })
+        }
+        return Int(length)
+    }
+
     /// The pending socket error (SO_ERROR), 0 if none.
     static func pendingError(_ fd: Int32) -> Int32 {
         (try? option(fd, SOL_SOCKET, SO_ERROR)) ?? 0

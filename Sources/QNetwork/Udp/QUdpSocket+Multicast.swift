@@ -63,9 +63,10 @@ extension QUdpSocket {
                 return index > 0 ? QNetworkInterface.interfaceFromIndex(Int(index)) : QNetworkInterface()
             }
             var request = IPv4MembershipRequest(imr_multiaddr: in_addr(), imr_address: in_addr(), imr_ifindex: 0)
-            var length = socklen_t(MemoryLayout<IPv4MembershipRequest>.size)
-            guard getsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, &request, &length) == 0 else { return QNetworkInterface() }
-            if length >= socklen_t(MemoryLayout<IPv4MembershipRequest>.size), request.imr_ifindex > 0 {
+            guard let length = try? Posix.option(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, into: &request) else {
+                return QNetworkInterface()
+            }
+            if length >= MemoryLayout<IPv4MembershipRequest>.size, request.imr_ifindex > 0 {
                 return QNetworkInterface.interfaceFromIndex(Int(request.imr_ifindex))
             }
             // The kernel may answer with just the local address (struct in_addr).
