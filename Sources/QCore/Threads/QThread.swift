@@ -97,6 +97,12 @@ open class QThread: QObject {
         }
         if let early { return early }
         let loop = QEventLoop()
+        // An exit() between the check above and the loop starting finds no loop to stop: the
+        // loop's first pass looks at the flag again (exit() sets it before stopping loops).
+        managed.post(PostedEvent(receiver: loop, event: ClosureCallEvent { [unowned self, unowned loop] in
+            let late = self.stateLock.withLock { self.exitRequested ? self.pendingExitCode : nil }
+            if let late { loop.exit(late) }
+        }, priority: 0))
         let code = loop.exec()
         stateLock.withLock { exitRequested = false }
         return code
