@@ -30,6 +30,7 @@ struct EmissionTests {
     @Test("a connection made during an emission is not called by it")
     func connectionDuringEmissionNotCalled() {
         let s = Signal<Int>()
+        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
         var calls: [String] = []
         s.connect { _ in
             calls.append("first")
@@ -45,6 +46,7 @@ struct EmissionTests {
     @Test("a slot that reconnects itself is not called again by the same emission")
     func selfReconnectNotCalledAgain() {
         let s = Signal< >()
+        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
         var count = 0
         var handle: Connection?
         func hook() {
@@ -64,6 +66,7 @@ struct EmissionTests {
     @Test("a connection removed during an emission before its turn is skipped")
     func removedBeforeTurnIsSkipped() {
         let s = Signal<Int>()
+        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
         var calls: [String] = []
         var second: Connection?
         s.connect { _ in
@@ -147,6 +150,7 @@ struct EmissionTests {
     @Test("re-emitting from inside a slot nests synchronously")
     func nestedEmission() {
         let s = Signal<Int>()
+        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
         var seen: [Int] = []
         s.connect { n in
             seen.append(n)

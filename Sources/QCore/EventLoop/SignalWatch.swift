@@ -44,8 +44,9 @@ final class SignalWatch {
     fileprivate func fired() {
         guard let notifier else { return }
         let signal = signalNumber
-        threadData.post(PostedEvent(receiver: notifier, event: ClosureCallEvent { [weak notifier] in
-            notifier?.activated.emit(signal)
+        // Unowned is safe: the posted event holds its receiver, and skips it once deleted.
+        threadData.post(PostedEvent(receiver: notifier, event: ClosureCallEvent { [unowned notifier] in
+            notifier.activated.emit(signal)
         }, priority: 0))
     }
 }
