@@ -1,10 +1,11 @@
-# QKit: `make test` runs the test suite, `make demo` runs the tour sample, `make interop`
-# runs the samples against real Qt 6 (PySide6, in a git-ignored venv; ~270 MB, not part of
-# `make test`). Each first makes sure libevent-dev and pkg-config are installed.
+# QKit: `make test` runs the test suite, `make demo` runs the tour sample, `make sanitize`
+# runs the suite under ThreadSanitizer and AddressSanitizer, `make leakcheck` runs every
+# sample under valgrind, `make interop` runs the samples against real Qt 6 (PySide6, in a
+# git-ignored venv; ~270 MB, not part of `make test`). Each first installs what it lacks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop
+.PHONY: deps test demo build clean interop sanitize leakcheck
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -23,6 +24,19 @@ test: deps
 
 demo: deps
 	$(SWIFT) run -c release tour
+
+# Each sanitizer builds into its own folder (.build-tsan, .build-asan; git-ignored).
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 \
+		$(SWIFT) test --skip-build --no-parallel --sanitize=address --scratch-path .build-asan
+
+leakcheck: deps
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
+	$(SWIFT) build
+	bash .ci/leakcheck.sh "$$($(SWIFT) build --show-bin-path)"
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

@@ -33,8 +33,8 @@ open class QUnixSignalNotifier: QObject {
         if event.type == .threadChange {
             for watch in watches { watch.invalidate() }
             watches = []
-            threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent { [weak self] in
-                self?.arm()
+            threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent { [unowned self] in
+                self.arm()
             }, priority: 0))
         }
         return super.event(event)

@@ -117,8 +117,8 @@ extension QLocalSocket {
     func scheduleFlush() {
         guard !flushScheduled else { return }
         flushScheduled = true
-        qkitPost { [weak self] in
-            guard let self else { return }
+        // Unowned: a posted call holds its object until it runs (no weak side table per socket).
+        qkitPost { [unowned self] in
             self.flushScheduled = false
             _ = self.flushWriteBuffer()
         }

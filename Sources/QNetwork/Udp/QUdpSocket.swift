@@ -114,8 +114,8 @@ public final class QUdpSocket: QAbstractSocket {
         if inboxCount > 0 {
             guard !readyReadPosted else { return }
             readyReadPosted = true
-            qkitPost { [weak self] in
-                guard let self else { return }
+            // Unowned: a posted call holds its object until it runs.
+            qkitPost { [unowned self] in
                 self.readyReadPosted = false
                 if self.fd >= 0 && self.inboxCount > 0 { self.emitReadyRead() } else { self.armKernelNotifier() }
             }
