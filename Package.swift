@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["QCore", "QNetwork"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Load, floods and cross-thread storms: small in `make test`, full with QKIT_STRESS=full.
+        .testTarget(
+            name: "StressTests",
+            dependencies: ["QCore", "QNetwork"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Runs the sample executables (built by `swift test` with the rest of the package).
         .testTarget(
             name: "SampleTests",

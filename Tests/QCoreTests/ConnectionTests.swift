@@ -4,6 +4,30 @@ import Testing
 
 @Suite("Connections, sender() and disconnect (spec 1.3, 1.5, 1.6)", .leakChecked)
 struct ConnectionTests {
+    @Test("a queued call is dropped when its receiver is deleted after the sender already ended")
+    func queuedCallDroppedAfterSenderAndReceiverEnd() {
+        let sender = Probe("s"), receiver = Probe("r")
+        var calls = 0
+        sender.valueChanged.connect(context: receiver, type: .queued) { _ in calls += 1 }
+        sender.valueChanged.emit(1)
+        sender.delete()      // removes the connection; the call is still queued
+        receiver.delete()    // the receiver ends before the loop delivers it
+        drain()
+        #expect(calls == 0)
+    }
+
+    @Test("a queued call still arrives after its sender ended, while the receiver lives")
+    func queuedCallArrivesAfterSenderEnds() {
+        let sender = Probe("s"), receiver = Probe("r")
+        var calls = 0
+        sender.valueChanged.connect(context: receiver, type: .queued) { _ in calls += 1 }
+        sender.valueChanged.emit(1)
+        sender.delete()
+        drain()
+        #expect(calls == 1)
+        receiver.delete()
+    }
+
     @Test("a connection never keeps its receiver alive")
     func connectionDoesNotRetainReceiver() {
         let counter = DeinitCounter()

@@ -155,7 +155,18 @@ private let liveObjectCount = Atomic<Int>(0)
 #endif
 
 /// The rarely used parts of a QObject.
+/// Whether an object's destruction has begun, readable from any thread.
+@usableFromInline
+final class LifeToken: Sendable {
+    @usableFromInline let ended = Atomic<Bool>(false)
+    @inlinable var hasEnded: Bool { ended.load(ordering: .acquiring) }
+    @usableFromInline init() {}
+}
+
 final class ObjectExtra {
+    /// Set when the object's destruction begins; queued calls hold it, so they are dropped
+    /// even when their connection was removed (by a disconnect or the sender's end) before.
+    let lifeToken = LifeToken()
     var objectName = ""
     var objectNameChangedSignal: Signal<String>?
     var destroyedSignal: Signal<ObjectIdentifier>?

@@ -24,6 +24,8 @@ class ConnectionBase {
     let methodKey: MethodKey?
     /// Whether its arguments are Sendable (may cross threads).
     @usableFromInline let canQueue: Bool
+    /// The receiver's life token: queued calls check it at delivery.
+    @usableFromInline let receiverLife: LifeToken?
     /// True for method and receiver-closure connections: their slot is handed the receiver.
     var passesReceiver = false
     /// Unique id, for `Connection` handles.
@@ -35,6 +37,7 @@ class ConnectionBase {
         self.receiverID = receiver.map(ObjectIdentifier.init)
         self.methodKey = methodKey
         self.canQueue = canQueue
+        self.receiverLife = receiver?.extraData.lifeToken
         if let receiver { setReceiverThread(receiver.threadData) }
     }
 

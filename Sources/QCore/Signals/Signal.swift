@@ -150,7 +150,7 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     func run() {
         // Safe: this event retains its connection until it is released after delivery.
         Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
-            guard !box.receiverGone.load(ordering: .acquiring) else { return }
+            guard !box.receiverGone.load(ordering: .acquiring), !(box.receiverLife?.hasEnded ?? false) else { return }
             let bits = box.receiverThreadBits.load(ordering: .acquiring)
             guard bits != 0 else {
                 // A receiver-less queued closure: no sender to track.
