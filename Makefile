@@ -5,7 +5,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop sanitize leakcheck
+.PHONY: deps test demo build clean interop sanitize leakcheck stress
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -32,6 +32,11 @@ sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 \
 		$(SWIFT) test --skip-build --no-parallel --sanitize=address --scratch-path .build-asan
+
+# The stress suite at full size (1,000 local clients, a 10 s UDP flood, 200 storm rounds);
+# `make test` runs it small.
+stress: deps
+	QKIT_STRESS=full $(SWIFT) test --no-parallel --filter StressTests
 
 leakcheck: deps
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }

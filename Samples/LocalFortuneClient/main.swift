@@ -30,7 +30,12 @@ socket.readyRead.connect {
     input.startTransaction()
     let units = input.read(UInt32.self)
     let fortune = input.read(String.self)
-    guard input.commitTransaction() else { return }   // not all there yet: wait for more
+    guard input.commitTransaction() else {
+        if input.status == .readCorruptData {
+            sample.fail("ReadCorruptData", "the server's bytes are not a Qt fortune frame")
+        }
+        return   // not all there yet: wait for more
+    }
     guard fortune.utf16.count == Int(units) else {
         sample.fail("ReadCorruptData", "the frame announced \(units) UTF-16 units but held \(fortune.utf16.count)")
         return

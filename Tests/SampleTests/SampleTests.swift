@@ -148,6 +148,27 @@ struct LocalSampleTests {
         #expect(client.printed == ["fortune Hello"])
     }
 
+    @Test("local-fortune-client given garbage prints ReadCorruptData and exits 3", arguments: [
+        ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x03, 0x41, 0x42, 0x43], "error: ReadCorruptData: "),
+        ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x48], "error: PeerClosedError: "),
+    ] as [([UInt8], String)])
+    func fortuneClientHostileServer(bytes: [UInt8], expected: String) throws {
+        let name = uniqueServerName("hostile")
+        let server = QLocalServer()
+        defer { server.close(); server.delete() }
+        #expect(server.listen(name))
+        let client = try SampleProcess("local-fortune-client", ["--name", name])
+        defer { client.stop() }
+        #expect(spinLoop { server.hasPendingConnections() })
+        let connection = try #require(server.nextPendingConnection())
+        defer { connection.delete() }
+        connection.write(bytes)
+        connection.disconnectFromServer()   // garbage, or half a frame, then the server goes
+        spinLoop(timeoutMs: 200) { false }
+        #expect(client.exitCode() == 3)
+        #expect(client.printed.last?.hasPrefix(expected) == true, "\(client.printed)")
+    }
+
     @Test("local-fortune-client without a server prints ServerNotFoundError and exits 3")
     func fortuneClientNoServer() throws {
         let client = try SampleProcess("local-fortune-client", ["--name", uniqueServerName("none")])
