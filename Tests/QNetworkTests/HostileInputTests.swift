@@ -117,3 +117,20 @@ struct HostileInputTests {
         #expect(pair.peer.bytesToWrite == 0)
     }
 }
+
+@Suite("Graceful disconnect with traffic both ways", .descriptorChecked)
+struct GracefulDisconnectTests {
+    @Test("disconnectFromServer right after the peer wrote still delivers everything the client wrote")
+    func disconnectWithIncomingData() throws {
+        let (server, client, peer) = try #require(connectedPair("both"))
+        defer { client.delete(); peer.delete(); server.close() }
+        var atPeer: [UInt8] = []
+        peer.readyRead.connect(receiver: peer) { p in atPeer += p.readAll() }
+        client.write([UInt8](repeating: 1, count: 1566))
+        pump(8)
+        client.write([UInt8](repeating: 2, count: 2720))
+        peer.write([UInt8](repeating: 3, count: 1000))
+        client.disconnectFromServer()
+        #expect(spinLoop { atPeer.count == 4286 }, "peer has \(atPeer.count) of 4286")
+    }
+}

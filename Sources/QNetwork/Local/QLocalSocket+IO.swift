@@ -152,6 +152,10 @@ extension QLocalSocket {
             emittingBytesWritten = false
         }
         if peerGone {
+            // The peer is gone, but what it sent before closing is still in the kernel: take
+            // it first (readyRead), so a close never loses received data.
+            writeBuffer.removeAll()
+            if state == .connected || state == .closing { readFromSocket(emitSignal: true) }
             peerClosed()
         } else if writeBuffer.isEmpty && closeWhenFlushed && state == .closing {
             finishDisconnect()
