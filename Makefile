@@ -5,7 +5,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop sanitize leakcheck stress
+.PHONY: deps test demo build clean interop sanitize leakcheck stress bench bench-compare bench-deps
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -42,6 +42,21 @@ leakcheck: deps
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
 	$(SWIFT) build
 	bash .ci/leakcheck.sh "$$($(SWIFT) build --show-bin-path)"
+
+# Benchmarks (never part of `make test`): `make bench` runs the package-benchmark suites;
+# `make bench-compare` runs QKit, Qt 6 and raw libevent side by side and writes
+# Benchmarks/report.md and Benchmarks/report.svg.
+bench-deps: deps
+	@if ! pkg-config --exists Qt6Core Qt6Network 2>/dev/null || ! command -v g++ >/dev/null || ! command -v taskset >/dev/null; then \
+		echo "installing qt6-base-dev, g++ and util-linux for the comparison peers"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qt6-base-dev g++ util-linux; \
+	fi
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target DispatchBenchmarks
+
+bench-compare: bench-deps
+	python3 Benchmarks/compare.py $(BENCH_ARGS)
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

@@ -1,6 +1,10 @@
 import QCore
 import QNetwork
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// UDP 64 B on loopback, one thread: a sender fills the kernel queue in bursts, the receiver
 /// drains on readyRead. Returns datagrams/s received.
 func udpThroughput(count: Int, size: Int) -> Double {
@@ -114,4 +118,118 @@ func udpReceiveRate(count: Int, size: Int) -> (Double, Double) {
     sender.wait()
     receiver.abort()
     return (Double(received) / seconds, 1 - Double(received) / Double(count))
+}
+
+/// A worker thread emits `count` queued calls to a receiver in the main loop: calls/s.
+func crossThreadRate(_ count: Int) -> Double {
+    final class Emitter: QThread, @unchecked Sendable {
+        let value = Signal<Int>()
+        let count: Int
+        init(count: Int) { self.count = count; super.init() }
+        override func run() { for _ in 0..<count { value.emit(1) } }
+    }
+    final class Counter: QObject { var total = 0 }
+    let emitter = Emitter(count: count)
+    let counter = Counter()
+    let loop = QEventLoop()
+    emitter.value.connect(receiver: counter, type: .queued) { c, v in
+        c.total += v
+        if c.total >= count { loop.quit() }
+    }
+    var clock = QElapsedTimer()
+    clock.start()
+    emitter.start()
+    loop.exec()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    emitter.wait()
+    return Double(count) / seconds
+}
+
+/// Two processes, receiving side: counts datagrams on `port` for `ms` milliseconds.
+func udpReceiveFor(port: UInt16, ms: Int) {
+    let receiver = QUdpSocket()
+    guard receiver.bind(.localHost, port) else { exit(3) }
+    var received = 0
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    receiver.readyRead.connect(receiver: receiver) { r in
+        buffer.withUnsafeMutableBytes { raw in
+            while r.readDatagram(into: raw).size >= 0 { received += 1 }
+        }
+    }
+    let loop = QEventLoop()
+    QTimer.singleShot(ms) { loop.quit() }
+    print("READY")
+    fflush(nil)
+    loop.exec()
+    result(Double(received), "datagrams")
+}
+
+/// Two processes, sending side: 64 B datagrams to `port` for `ms` milliseconds.
+func udpSendFor(port: UInt16, ms: Int) {
+    let sender = QUdpSocket()
+    let payload = [UInt8](repeating: 7, count: 64)
+    var sent = 0
+    var clock = QElapsedTimer()
+    clock.start()
+    payload.withUnsafeBytes { raw in
+        while clock.elapsed() < Int64(ms) {
+            for _ in 0..<256 where sender.writeDatagram(raw, .localHost, port) == 64 { sent += 1 }
+            QCoreApplication.processEvents()
+        }
+    }
+    result(Double(sent), "datagrams")
+}
+
+/// Two processes, reading side of a bulk transfer: accepts one client, reads `bytes`; GB/s.
+func bulkServer(path: String, bytes: Int64) {
+    let server = QLocalServer()
+    _ = QLocalServer.removeServer(path)
+    guard server.listen(path) else { exit(3) }
+    print("READY")
+    fflush(nil)
+    guard server.waitForNewConnection(30_000).ok, let peer = server.nextPendingConnection() else { exit(1) }
+    var got: Int64 = 0
+    var clock = QElapsedTimer()
+    let loop = QEventLoop()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    peer.readyRead.connect(receiver: peer) { p in
+        if got == 0 { clock.start() }
+        buffer.withUnsafeMutableBytes { raw in
+            while true {
+                let n = p.read(into: raw)
+                if n <= 0 { break }
+                got += n
+            }
+        }
+        if got >= bytes { loop.quit() }
+    }
+    peer.disconnected.connect { loop.quit() }
+    loop.exec()
+    result(Double(got) / (Double(clock.nsecsElapsed()) / 1e9) / 1e9, "GB/s")
+    server.close()
+    exit(got == bytes ? 0 : 1)
+}
+
+/// Two processes, writing side: keeps ~1 MiB queued until `bytes` are written.
+func bulkClient(path: String, bytes: Int64) {
+    let socket = QLocalSocket()
+    socket.connectToServer(path)
+    guard socket.state == .connected else { exit(3) }
+    let chunk = [UInt8](repeating: 0x62, count: 256 * 1024)
+    var queued: Int64 = 0
+    let loop = QEventLoop()
+    func refill() {
+        while queued < bytes && socket.bytesToWrite < Int64(4 * chunk.count) {
+            let size = Int(min(Int64(chunk.count), bytes - queued))
+            chunk.withUnsafeBytes { raw in _ = socket.write(UnsafeRawBufferPointer(rebasing: raw[0..<size])) }
+            queued += Int64(size)
+        }
+        if queued >= bytes && socket.bytesToWrite == 0 { loop.quit() }
+    }
+    socket.bytesWritten.connect { _ in refill() }
+    refill()
+    loop.exec()
+    socket.disconnectFromServer()
+    if socket.state != .unconnected { _ = socket.waitForDisconnected(10_000) }
+    result(Double(queued), "bytes")
 }

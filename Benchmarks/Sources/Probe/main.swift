@@ -1,47 +1,94 @@
-// A plain loop over one dispatch path, for profilers (perf, callgrind): `swift run -c release probe <case> <n>`.
+// QKit's side of `make bench-compare`, and a plain loop over one path for profilers (perf,
+// callgrind): `swift run -c release probe <row> <n> [args]` prints "RESULT <value> <unit>".
+// The same rows exist in Peers/qt/qtpeer.cpp (Qt 6) and Peers/libevent/evpeer.c (raw).
 import QCore
+import QNetwork
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class Sink: QObject { var total = 0; func take(_ v: Int) { total &+= v } }
 final class Source: QObject { let value = Signal<Int>() }
+final class CustomSink: QObject { var count = 0; override func customEvent(_ event: QEvent) { count &+= 1 } }
+
+func result(_ value: Double, _ unit: String) {
+    print("RESULT \(value) \(unit)")
+    fflush(nil)
+}
+
+func timed(_ body: () -> Void) -> Double {
+    var clock = QElapsedTimer()
+    clock.start()
+    body()
+    return Double(clock.nsecsElapsed()) / 1e9
+}
 
 let args = CommandLine.arguments
-let which = args.count > 1 ? args[1] : "emit1"
+let row = args.count > 1 ? args[1] : "emit1"
 let n = args.count > 2 ? Int(args[2])! : 10_000_000
+let extra = args.count > 3 ? args[3] : ""
+let app = QCoreApplication(arguments: args)
 let source = Source(), sink = Sink()
-switch which {
-case "emit0": break
-case "emit1": source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v }
-case "method1": source.value.connect(sink, Sink.take)
-case "receiver1": source.value.connect(receiver: sink) { s, v in s.take(v) }
-case "receiver10": for _ in 0..<10 { source.value.connect(receiver: sink) { s, v in s.take(v) } }
-case "emit10": for _ in 0..<10 { source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v } }
-case "tree":
-    for _ in 0..<(n / 1000) {
-        let p = QObject()
-        for _ in 0..<1000 { _ = QObject(parent: p) }
-        p.delete()
-    }
-default: break
+
+@MainActor func emitRow(_ connect: () -> Void) {
+    connect()
+    let s = timed { for i in 0..<n { source.value.emit(i) } }
+    result(s * 1e9 / Double(n), "ns/emit")
 }
-final class CustomSink: QObject { var count = 0; override func customEvent(_ event: QEvent) { count &+= 1 } }
-switch which {
+
+switch row {
+case "emit0": emitRow {}
+case "emit1": emitRow { source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v } }
+case "emit10": emitRow { for _ in 0..<10 { source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v } } }
+case "receiver1": emitRow { source.value.connect(receiver: sink) { s, v in s.take(v) } }
+case "receiver10": emitRow { for _ in 0..<10 { source.value.connect(receiver: sink) { s, v in s.take(v) } } }
+case "method1": emitRow { source.value.connect(sink, Sink.take) }
 case "queued":
     source.value.connect(receiver: sink, type: .queued) { s, v in s.take(v) }
-    var left = n
-    while left > 0 {
-        for i in 0..<min(left, 1000) { source.value.emit(i) }
-        QCoreApplication.sendPostedEvents()
-        left -= 1000
+    let s = timed {
+        var left = n
+        while left > 0 {
+            for _ in 0..<min(left, 1000) { source.value.emit(1) }
+            QCoreApplication.sendPostedEvents()
+            left -= 1000
+        }
     }
+    result(Double(n) / s, "calls/s")
 case "post":
     let c = CustomSink()
-    var left = n
-    while left > 0 {
-        for _ in 0..<min(left, 1000) { QCoreApplication.postEvent(c, QEvent(.user)) }
-        QCoreApplication.sendPostedEvents()
-        left -= 1000
+    let s = timed {
+        var left = n
+        while left > 0 {
+            for _ in 0..<min(left, 1000) { QCoreApplication.postEvent(c, QEvent(.user)) }
+            QCoreApplication.sendPostedEvents()
+            left -= 1000
+        }
     }
-    print(c.count)
+    result(Double(n) / s, "events/s")
+case "chained":
+    var done = 0
+    let loop = QEventLoop()
+    source.value.connect(receiver: sink, type: .queued) { s, v in
+        done += 1
+        if done < n { source.value.emit(v) } else { loop.quit() }
+    }
+    let s = timed {
+        source.value.emit(1)
+        loop.exec()
+    }
+    result(Double(n) / s, "calls/s")
+case "crossthread":
+    result(crossThreadRate(n), "calls/s")
+case "tree":
+    let s = timed {
+        for _ in 0..<(n / 1000) {
+            let p = QObject()
+            for _ in 0..<1000 { _ = QObject(parent: p) }
+            p.delete()
+        }
+    }
+    result(Double(n / 1000 * 1001) / s, "objects/s")
 case "timers":
     // 10,000 timers of 1-10 ms for one second: delivered / expected timeouts.
     final class Tick: QObject { var fired = 0; override func timerEvent(_ e: QTimerEvent) { fired += 1 } }
@@ -55,28 +102,18 @@ case "timers":
     let loop = QEventLoop()
     QTimer.singleShot(1000, .precise) { loop.quit() }
     loop.exec()
-    print("timers delivered \(ticks.fired) of \(Int(expected)) expected: \(Double(ticks.fired) / expected * 100) %")
-case "udp":
-    print("udp 64 B: \(Int(udpThroughput(count: n, size: 64))) datagrams/s")
-case "udp1200":
-    print("udp 1200 B: \(Int(udpThroughput(count: n, size: 1200))) datagrams/s")
+    result(Double(ticks.fired) / expected * 100, "%delivered")
+case "udp", "udp64": result(udpThroughput(count: n, size: 64), "datagrams/s")
+case "udp1200": result(udpThroughput(count: n, size: 1200), "datagrams/s")
 case "udprecv":
     let (rate, loss) = udpReceiveRate(count: n, size: 64)
     print("udp 64 B, sender thread -> receiver loop: \(Int(rate)) datagrams/s received, loss \(Int(loss * 1000) / 10) %")
-case "pingpong":
-    print("local ping-pong 64 B: \(Int(localPingPong(rounds: n))) round trips/s")
-case "chained":
-    var done = 0
-    let loop = QEventLoop()
-    source.value.connect(receiver: sink, type: .queued) { s, v in
-        done += 1
-        if done < n { source.value.emit(v) } else { loop.quit() }
-    }
-    source.value.emit(1)
-    loop.exec()
-default: break
+case "pingpong": result(localPingPong(rounds: n), "roundtrips/s")
+case "udp-recv": udpReceiveFor(port: UInt16(n), ms: Int(extra)!)
+case "udp-send": udpSendFor(port: UInt16(n), ms: Int(extra)!)
+case "bulk-server": bulkServer(path: extra, bytes: Int64(n))
+case "bulk-client": bulkClient(path: extra, bytes: Int64(n))
+default:
+    print("unknown row \(row)")
+    exit(2)
 }
-if !["tree", "queued", "post", "chained", "timers", "udp", "udp1200", "pingpong", "udprecv"].contains(which) {
-    for i in 0..<n { source.value.emit(i) }
-}
-print(sink.total)

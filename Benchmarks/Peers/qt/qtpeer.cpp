@@ -1,0 +1,328 @@
+// The Qt 6 side of `make bench-compare`: the same work as Benchmarks/Sources/QKitPeer, written
+// against Qt 6 (QtCore + QtNetwork). Usage: qtpeer <row> <n> [args]; prints "RESULT <value> <unit>".
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEvent>
+#include <QEventLoop>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QNetworkDatagram>
+#include <QObject>
+#include <QThread>
+#include <QTimer>
+#include <QUdpSocket>
+#include <QVariant>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+class Source : public QObject {
+    Q_OBJECT
+signals:
+    void value(int v);
+};
+
+class Sink : public QObject {
+    Q_OBJECT
+public:
+    long long total = 0;
+public slots:
+    void take(int v) { total += v; }
+};
+
+class CustomSink : public QObject {
+public:
+    long long count = 0;
+protected:
+    void customEvent(QEvent *) override { ++count; }
+};
+
+class Ticker : public QObject {
+public:
+    long long fired = 0;
+protected:
+    void timerEvent(QTimerEvent *) override { ++fired; }
+};
+
+static void result(double value, const char *unit) {
+    std::printf("RESULT %.6g %s\n", value, unit);
+    std::fflush(stdout);
+}
+
+static double seconds(const QElapsedTimer &t) { return double(t.nsecsElapsed()) / 1e9; }
+
+static int emitRow(int count, long n) {
+    Source source;
+    Sink sink;
+    for (int i = 0; i < count; ++i)
+        QObject::connect(&source, &Source::value, &sink, &Sink::take);
+    QElapsedTimer t;
+    t.start();
+    for (long i = 0; i < n; ++i) emit source.value(int(i));
+    result(double(t.nsecsElapsed()) / double(n), "ns/emit");
+    return sink.total == -1;
+}
+
+static int queuedRow(long n) {
+    Source source;
+    Sink sink;
+    QObject::connect(&source, &Source::value, &sink, &Sink::take, Qt::QueuedConnection);
+    QElapsedTimer t;
+    t.start();
+    for (long left = n; left > 0; left -= 1000) {
+        for (long i = 0; i < std::min(left, 1000L); ++i) emit source.value(1);
+        QCoreApplication::sendPostedEvents();
+    }
+    result(double(n) / seconds(t), "calls/s");
+    return sink.total != n;
+}
+
+static int postRow(long n) {
+    CustomSink sink;
+    QElapsedTimer t;
+    t.start();
+    for (long left = n; left > 0; left -= 1000) {
+        for (long i = 0; i < std::min(left, 1000L); ++i)
+            QCoreApplication::postEvent(&sink, new QEvent(QEvent::User));
+        QCoreApplication::sendPostedEvents();
+    }
+    result(double(n) / seconds(t), "events/s");
+    return sink.count != n;
+}
+
+static int chainedRow(long n) {
+    Source source;
+    QObject context;
+    long done = 0;
+    QEventLoop loop;
+    QObject::connect(&source, &Source::value, &context, [&](int v) {
+        if (++done < n) emit source.value(v); else loop.quit();
+    }, Qt::QueuedConnection);
+    QElapsedTimer t;
+    t.start();
+    emit source.value(1);
+    loop.exec();
+    result(double(n) / seconds(t), "calls/s");
+    return 0;
+}
+
+// A worker thread emits n queued calls to a receiver in the main loop.
+static int crossThreadRow(long n) {
+    Source source;
+    Sink sink;
+    QObject::connect(&source, &Source::value, &sink, &Sink::take, Qt::QueuedConnection);
+    QEventLoop loop;
+    QObject::connect(&source, &Source::value, &loop, [&] { if (sink.total + 1 >= n) loop.quit(); }, Qt::QueuedConnection);
+    QThread *worker = QThread::create([&] { for (long i = 0; i < n; ++i) emit source.value(1); });
+    QElapsedTimer t;
+    t.start();
+    worker->start();
+    loop.exec();
+    double s = seconds(t);
+    worker->wait();
+    delete worker;
+    result(double(n) / s, "calls/s");
+    return 0;
+}
+
+static int treeRow(long n) {
+    QElapsedTimer t;
+    t.start();
+    for (long r = 0; r < n / 1000; ++r) {
+        auto *parent = new QObject;
+        for (int i = 0; i < 1000; ++i) new QObject(parent);
+        delete parent;
+    }
+    result(double(n / 1000 * 1001) / seconds(t), "objects/s");
+    return 0;
+}
+
+static int timersRow() {
+    Ticker ticker;
+    double expected = 0;
+    for (int i = 0; i < 10000; ++i) {
+        int interval = 1 + i % 10;
+        ticker.startTimer(interval, Qt::PreciseTimer);
+        expected += 1000.0 / interval;
+    }
+    QEventLoop loop;
+    QTimer::singleShot(1000, Qt::PreciseTimer, &loop, &QEventLoop::quit);
+    loop.exec();
+    result(100.0 * double(ticker.fired) / expected, "%delivered");
+    return 0;
+}
+
+// One thread, as QKit's probe: a 0 ms timer sends bursts (at most ~256 in flight), the
+// receiver drains on readyRead.
+static int udpRow(long n, int size) {
+    QUdpSocket receiver, sender;
+    receiver.bind(QHostAddress::LocalHost, 0);
+    receiver.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, QVariant(4 << 20));
+    sender.bind(QHostAddress::LocalHost, 0);
+    QByteArray payload(size, 'x');
+    char buffer[2048];
+    long received = 0, sent = 0;
+    QEventLoop loop;
+    QObject::connect(&receiver, &QUdpSocket::readyRead, [&] {
+        while (receiver.readDatagram(buffer, sizeof buffer) >= 0) ++received;
+        if (received >= n) loop.quit();
+    });
+    QTimer pump;
+    QObject::connect(&pump, &QTimer::timeout, [&] {
+        long burst = std::min(256L, n - sent) - std::max(0L, sent - received - 256);
+        for (long i = 0; i < burst; ++i) sender.writeDatagram(payload, QHostAddress::LocalHost, receiver.localPort());
+        if (burst > 0) sent += burst;
+        if (sent >= n) pump.stop();
+    });
+    pump.start(0);
+    QElapsedTimer t;
+    t.start();
+    loop.exec();
+    result(double(received) / seconds(t), "datagrams/s");
+    return 0;
+}
+
+static int pingPongRow(long n) {
+    QLocalServer server;
+    QString name = QString("qkit-bench-qt-%1").arg(QCoreApplication::applicationPid());
+    QLocalServer::removeServer(name);
+    server.listen(name);
+    QLocalSocket client;
+    client.connectToServer(name);
+    client.waitForConnected();
+    server.waitForNewConnection(1000);
+    QLocalSocket *peer = server.nextPendingConnection();
+    QByteArray message(64, 'p');
+    long rounds = 0;
+    QEventLoop loop;
+    QObject::connect(peer, &QLocalSocket::readyRead, [&] {
+        QByteArray got = peer->readAll();
+        peer->write(got);
+    });
+    QByteArray pending;
+    QObject::connect(&client, &QLocalSocket::readyRead, [&] {
+        pending += client.readAll();
+        while (pending.size() >= 64) {
+            pending.remove(0, 64);
+            if (++rounds >= n) { loop.quit(); return; }
+            client.write(message);
+        }
+    });
+    QElapsedTimer t;
+    t.start();
+    client.write(message);
+    loop.exec();
+    result(double(rounds) / seconds(t), "roundtrips/s");
+    server.close();
+    return 0;
+}
+
+// Two processes: udp-recv <port> <ms> counts datagrams for ms; udp-send <port> <ms> sends.
+static int udpRecvRow(int port, int ms) {
+    QUdpSocket socket;
+    socket.setReadBufferSize(0);
+    if (!socket.bind(QHostAddress::LocalHost, quint16(port))) return 3;
+    long received = 0;
+    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
+        while (socket.hasPendingDatagrams()) { socket.receiveDatagram(); ++received; }
+    });
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    std::printf("READY\n");
+    std::fflush(stdout);
+    loop.exec();
+    result(double(received), "datagrams");
+    return 0;
+}
+
+static int udpSendRow(int port, int ms) {
+    QUdpSocket socket;
+    QByteArray payload(64, 'x');
+    long sent = 0;
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        for (int i = 0; i < 256; ++i)
+            if (socket.writeDatagram(payload, QHostAddress::LocalHost, quint16(port)) == 64) ++sent;
+        QCoreApplication::processEvents();
+    }
+    result(double(sent), "datagrams");
+    return 0;
+}
+
+// Two processes: bulk-server <name> <bytes> accepts one client and reads; bulk-client writes.
+static int bulkServerRow(const char *name, long long bytes) {
+    QLocalServer server;
+    QLocalServer::removeServer(name);
+    if (!server.listen(name)) return 3;
+    std::printf("READY\n");
+    std::fflush(stdout);
+    if (!server.waitForNewConnection(30000)) return 1;
+    QLocalSocket *peer = server.nextPendingConnection();
+    long long got = 0;
+    QElapsedTimer t;
+    QEventLoop loop;
+    QObject::connect(peer, &QLocalSocket::readyRead, [&] {
+        if (got == 0) t.start();
+        got += peer->readAll().size();
+        if (got >= bytes) loop.quit();
+    });
+    QObject::connect(peer, &QLocalSocket::disconnected, &loop, &QEventLoop::quit);
+    loop.exec();
+    result(double(got) / seconds(t) / 1e9, "GB/s");
+    return got == bytes ? 0 : 1;
+}
+
+static int bulkClientRow(const char *name, long long bytes) {
+    QLocalSocket socket;
+    socket.connectToServer(name);
+    if (!socket.waitForConnected(10000)) return 3;
+    QByteArray chunk(256 * 1024, 'b');
+    long long queued = 0;
+    QEventLoop loop;
+    auto refill = [&] {
+        while (queued < bytes && socket.bytesToWrite() < 4 * chunk.size()) {
+            socket.write(chunk.constData(), std::min<long long>(chunk.size(), bytes - queued));
+            queued += std::min<long long>(chunk.size(), bytes - queued);
+        }
+        if (queued >= bytes && socket.bytesToWrite() == 0) loop.quit();
+    };
+    QObject::connect(&socket, &QLocalSocket::bytesWritten, refill);
+    refill();
+    loop.exec();
+    socket.disconnectFromServer();
+    if (socket.state() != QLocalSocket::UnconnectedState) socket.waitForDisconnected(10000);
+    result(double(queued), "bytes");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    QCoreApplication app(argc, argv);
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: qtpeer <row> <n> [args]\n");
+        return 2;
+    }
+    const char *row = argv[1];
+    long n = std::atol(argv[2]);
+    if (!std::strcmp(row, "emit0")) return emitRow(0, n);
+    if (!std::strcmp(row, "emit1")) return emitRow(1, n);
+    if (!std::strcmp(row, "emit10")) return emitRow(10, n);
+    if (!std::strcmp(row, "queued")) return queuedRow(n);
+    if (!std::strcmp(row, "post")) return postRow(n);
+    if (!std::strcmp(row, "chained")) return chainedRow(n);
+    if (!std::strcmp(row, "crossthread")) return crossThreadRow(n);
+    if (!std::strcmp(row, "tree")) return treeRow(n);
+    if (!std::strcmp(row, "timers")) return timersRow();
+    if (!std::strcmp(row, "udp64")) return udpRow(n, 64);
+    if (!std::strcmp(row, "udp1200")) return udpRow(n, 1200);
+    if (!std::strcmp(row, "pingpong")) return pingPongRow(n);
+    if (!std::strcmp(row, "udp-recv")) return udpRecvRow(int(n), std::atoi(argv[3]));
+    if (!std::strcmp(row, "udp-send")) return udpSendRow(int(n), std::atoi(argv[3]));
+    if (!std::strcmp(row, "bulk-server")) return bulkServerRow(argv[3], n);
+    if (!std::strcmp(row, "bulk-client")) return bulkClientRow(argv[3], n);
+    std::fprintf(stderr, "unknown row %s\n", row);
+    return 2;
+}
+
+#include "qtpeer.moc"
