@@ -114,7 +114,7 @@ open class QCoreApplication: QObject {
 
     /// Queues `event` for `receiver` (thread-safe); it is delivered by the receiver's thread's
     /// loop, higher priority first, FIFO within a priority.
-    public static func postEvent(_ receiver: QObject, _ event: QEvent, priority: Int = 0) {
+    public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
         receiver.threadData.post(PostedEvent(receiver: receiver, event: event, priority: priority))
     }
 

@@ -31,6 +31,9 @@ extension QObject {
         }
         parentStorage = parent
         parent.childList.append(self)
+        // A plain QObject with no event filters does nothing with ChildAdded (its childEvent
+        // is empty): skip building and dispatching the event. Subclasses always get it.
+        if type(of: parent) == QObject.self && parent.extra?.eventFilters.isEmpty ?? true { return }
         // One ChildAdded event per thread is reused unless a handler kept it.
         // (unowned(unsafe): this object retains its thread data.)
         unowned(unsafe) let data = threadData

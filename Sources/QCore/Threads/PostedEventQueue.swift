@@ -18,7 +18,8 @@ extension ThreadData {
             postLock.unlock()
             return
         }
-        if let last = postedEvents.last, last.priority < entry.priority {
+        // Read the last priority in place (`last` would copy the entry: two retains).
+        if !postedEvents.isEmpty && postedEvents[postedEvents.count - 1].priority < entry.priority {
             var index = postedEvents.count
             while index > 0 && postedEvents[index - 1].priority < entry.priority { index -= 1 }
             postedEvents.insert(entry, at: index)
@@ -124,19 +125,20 @@ extension ThreadData {
             call.waiter?.signal()
             return true
         }
-        let entry = entryPointer.pointee
         if receiver.isDeleted { return false }
         if receiver.threadData !== self {
             // The receiver moved to another thread after the post: its events move along.
-            receiver.threadData.post(entry)
+            receiver.threadData.post(entryPointer.pointee)
             return false
         }
-        if let deferred = entry.event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
-            heldDeferredDeletes.append(entry)
+        // The entry is read in place (the batch keeps it alive): no copy per event.
+        let event = entryPointer.pointee.event
+        if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
+            heldDeferredDeletes.append(entryPointer.pointee)
             return false
         }
         scopeLevel += 1
-        _ = QCoreApplication.notify(receiver, entry.event)
+        _ = QCoreApplication.notify(receiver, event)
         scopeLevel -= 1
         return true
     }
