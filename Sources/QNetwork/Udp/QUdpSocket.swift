@@ -15,8 +15,8 @@ public final class QUdpSocket: QAbstractSocket {
     /// An ECONNREFUSED that a peek consumed, reported by the next read.
     var pendingRefusal: Errno?
     /// Datagrams taken from the kernel in one `recvmmsg`, ahead of the application's reads.
-    var inbox: [BatchedDatagram] = []
-    var inboxHead = 0
+    @exclusivity(unchecked) var inbox: [BatchedDatagram] = []
+    @exclusivity(unchecked) var inboxHead = 0
     var inboxCount: Int { inbox.count - inboxHead }
     /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
     var readyReadPosted = false
