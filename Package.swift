@@ -57,26 +57,33 @@ let package = Package(
             path: "Samples/SampleSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Loop helpers shared by the test targets (spinLoop, pump, openDescriptorCount).
+        .target(
+            name: "QKitTestSupport",
+            dependencies: ["QCore"],
+            path: "Tests/TestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "QCoreTests",
-            dependencies: ["QCore"],
+            dependencies: ["QCore", "QKitTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "QNetworkTests",
-            dependencies: ["QCore", "QNetwork"],
+            dependencies: ["QCore", "QNetwork", "QKitTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // Load, floods and cross-thread storms: small in `make test`, full with QKIT_STRESS=full.
         .testTarget(
             name: "StressTests",
-            dependencies: ["QCore", "QNetwork"],
+            dependencies: ["QCore", "QNetwork", "QKitTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // Runs the sample executables (built by `swift test` with the rest of the package).
         .testTarget(
             name: "SampleTests",
-            dependencies: ["QCore", "QNetwork"],
+            dependencies: ["QCore", "QNetwork", "QKitTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ] + samples.map { name, folder in

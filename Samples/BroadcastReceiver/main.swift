@@ -21,23 +21,13 @@ struct BroadcastReceiver: ParsableCommand {
 }
 
 let flags = parseFlags(BroadcastReceiver.self)
-var received = 0
-let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(received)/\(flags.count)") }
+let sample = SampleApp(timeoutMs: flags.timeoutMs)
 let socket = QUdpSocket()
 sample.onCleanup { socket.close() }
 
 if !socket.bind(.anyIPv4, flags.port, [.shareAddress, .reuseAddressHint]) {
     sample.fail(socket.error.qtName, socket.errorString)
 }
-socket.readyRead.connect(receiver: socket) { socket in
-    while socket.hasPendingDatagrams() {
-        let datagram = socket.receiveDatagram()
-        received += 1
-        say("received \(datagram.senderAddress) \(datagram.senderPort) \(printable(datagram.data))")
-        if flags.count > 0 && received == flags.count {
-            sample.finish(SampleExit.ok)
-            return
-        }
-    }
-}
+let printer = DatagramPrinter(socket, count: flags.count, sample: sample)
+sample.onTimeout = { say("timeout \(printer.received)/\(flags.count)") }
 sample.run()

@@ -25,21 +25,10 @@ struct BroadcastSender: ParsableCommand {
 
 let flags = parseFlags(BroadcastSender.self)
 let destination = try parseAddress(flags.address)
-var sent = 0
-let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(sent)/\(flags.count)") }
+let sample = SampleApp(timeoutMs: flags.timeoutMs)
 let socket = QUdpSocket()
 sample.onCleanup { socket.close() }
-
-let timer = QTimer()
-timer.timeout.connect {
-    let text = "Broadcast message \(sent + 1)"
-    guard socket.writeDatagram(text, destination, flags.port) >= 0 else {
-        sample.fail(socket.error.qtName, socket.errorString)
-        return
-    }
-    sent += 1
-    say("sent \(sent) \(text)")
-    if flags.count > 0 && sent == flags.count { sample.finish(SampleExit.ok) }
-}
-timer.start(flags.intervalMs)
+let sender = MessageSender(socket, to: destination, port: flags.port, label: "Broadcast",
+                           intervalMs: flags.intervalMs, count: flags.count, sample: sample)
+sample.onTimeout = { say("timeout \(sender.sent)/\(flags.count)") }
 sample.run()

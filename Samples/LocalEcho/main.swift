@@ -29,12 +29,7 @@ let flags = parseFlags(LocalEcho.self)
 if !flags.client {
     let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout") }
     let server = QLocalServer()
-    sample.onCleanup { server.close() }
-    if !server.listen(flags.name) {
-        sample.fail(server.serverError.qtName, server.errorString)
-    } else {
-        say("listening \(server.fullServerName)")
-    }
+    sample.listen(server, flags.name)
     server.newConnection.connect(receiver: server) { server in
         while let connection = server.nextPendingConnection() {
             connection.readyRead.connect(receiver: connection) { c in c.write(c.readAll()) }

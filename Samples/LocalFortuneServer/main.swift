@@ -38,7 +38,6 @@ let fortunes = flags.fortune.isEmpty ? builtInFortunes : flags.fortune
 var served = 0
 let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(served)/\(flags.count)") }
 let server = QLocalServer()
-sample.onCleanup { server.close() }
 
 /// Qt 6's frame: `out << quint32(message.size()); out << message;`
 func frame(_ fortune: String) -> [UInt8] {
@@ -48,11 +47,7 @@ func frame(_ fortune: String) -> [UInt8] {
     return out.bytes
 }
 
-if !server.listen(flags.name) {
-    sample.fail(server.serverError.qtName, server.errorString)
-} else {
-    say("listening \(server.fullServerName)")
-}
+sample.listen(server, flags.name)
 server.newConnection.connect(receiver: server) { server in
     while let connection = server.nextPendingConnection() {
         let fortune = fortunes.randomElement()!

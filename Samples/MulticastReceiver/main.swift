@@ -27,8 +27,7 @@ struct MulticastReceiver: ParsableCommand {
 let flags = parseFlags(MulticastReceiver.self)
 let group = try parseAddress(flags.group)
 let iface = try flags.interface.map(parseInterface)
-var received = 0
-let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(received)/\(flags.count)") }
+let sample = SampleApp(timeoutMs: flags.timeoutMs)
 let socket = QUdpSocket()
 sample.onCleanup {
     _ = socket.leaveMulticastGroup(group, iface)
@@ -43,15 +42,6 @@ if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, flags.port, [.shareAddress, .reuse
 } else {
     say("joined \(group) on \(iface?.name ?? "default")")
 }
-socket.readyRead.connect(receiver: socket) { socket in
-    while socket.hasPendingDatagrams() {
-        let datagram = socket.receiveDatagram()
-        received += 1
-        say("received \(datagram.senderAddress) \(datagram.senderPort) \(printable(datagram.data))")
-        if flags.count > 0 && received == flags.count {
-            sample.finish(SampleExit.ok)
-            return
-        }
-    }
-}
+let printer = DatagramPrinter(socket, count: flags.count, sample: sample)
+sample.onTimeout = { say("timeout \(printer.received)/\(flags.count)") }
 sample.run()

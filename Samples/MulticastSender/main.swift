@@ -30,8 +30,7 @@ struct MulticastSender: ParsableCommand {
 
 let flags = parseFlags(MulticastSender.self)
 let group = try parseAddress(flags.group)
-var sent = 0
-let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout \(sent)/\(flags.count)") }
+let sample = SampleApp(timeoutMs: flags.timeoutMs)
 let socket = QUdpSocket()
 sample.onCleanup { socket.close() }
 
@@ -42,16 +41,7 @@ if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, 0) {
 socket.setSocketOption(.multicastTtl, flags.ttl)
 if let name = flags.interface { socket.multicastInterface = try parseInterface(name) }
 
-let timer = QTimer()
-timer.timeout.connect {
-    let text = "Multicast message \(sent + 1)"
-    guard socket.writeDatagram(text, group, flags.port) >= 0 else {
-        sample.fail(socket.error.qtName, socket.errorString)
-        return
-    }
-    sent += 1
-    say("sent \(sent) \(text)")
-    if flags.count > 0 && sent == flags.count { sample.finish(SampleExit.ok) }
-}
-timer.start(flags.intervalMs)
+let sender = MessageSender(socket, to: group, port: flags.port, label: "Multicast",
+                           intervalMs: flags.intervalMs, count: flags.count, sample: sample)
+sample.onTimeout = { say("timeout \(sender.sent)/\(flags.count)") }
 sample.run()

@@ -2,6 +2,7 @@
 // Ctrl-C through the event loop, time-outs and socket-error exits.
 import ArgumentParser
 import QCore
+import QNetwork
 
 #if canImport(Glibc)
 import Glibc
@@ -75,10 +76,13 @@ public final class SampleApp {
     private var exitCode: Int32 = 0
     private let signals: QUnixSignalNotifier
     private var timeoutTimer: QTimer?
+    /// Prints the time-out line (set it once the counters it reports exist).
+    public var onTimeout: (() -> Void)?
 
     /// Makes the application; a `timeoutMs` starts a single-shot timer that calls `onTimeout`
-    /// (which prints its line and calls `finish(SampleExit.timeout)`).
+    /// (which prints its line), then ends with `SampleExit.timeout`.
     public init(timeoutMs: Int? = nil, onTimeout: (() -> Void)? = nil) {
+        self.onTimeout = onTimeout
         app = QCoreApplication(arguments: CommandLine.arguments)
         signals = QUnixSignalNotifier([SIGINT, SIGTERM])
         signals.activated.connect { [unowned self] _ in self.finish(SampleExit.interrupted) }
@@ -86,7 +90,7 @@ public final class SampleApp {
             let timer = QTimer()
             timer.isSingleShot = true
             timer.timeout.connect { [unowned self] in
-                if let onTimeout { onTimeout() } else { say("timeout") }
+                if let onTimeout = self.onTimeout { onTimeout() } else { say("timeout") }
                 self.finish(SampleExit.timeout)
             }
             timer.start(timeoutMs)
@@ -119,5 +123,18 @@ public final class SampleApp {
     public func run() -> Never {
         if finished { exit(exitCode) }
         exit(app.exec())
+    }
+}
+
+extension SampleApp {
+    /// Listens on `name`, printing `listening <fullServerName>`, or fails the sample with the
+    /// server's error; the server is closed (its socket file removed) when the sample ends.
+    public func listen(_ server: QLocalServer, _ name: String) {
+        onCleanup { server.close() }
+        if server.listen(name) {
+            say("listening \(server.fullServerName)")
+        } else {
+            fail(server.serverError.qtName, server.errorString)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -12,7 +13,7 @@ struct ConnectionTests {
         sender.valueChanged.emit(1)
         sender.delete()      // removes the connection; the call is still queued
         receiver.delete()    // the receiver ends before the loop delivers it
-        drain()
+        pump()
         #expect(calls == 0)
     }
 
@@ -23,7 +24,7 @@ struct ConnectionTests {
         sender.valueChanged.connect(context: receiver, type: .queued) { _ in calls += 1 }
         sender.valueChanged.emit(1)
         sender.delete()
-        drain()
+        pump()
         #expect(calls == 1)
         receiver.delete()
     }
@@ -83,7 +84,7 @@ struct ConnectionTests {
         s.valueChanged.emit(1)
         s.valueChanged.emit(2)
         #expect(r.received.isEmpty)
-        drain()
+        pump()
         #expect(r.received == [1, 2])
     }
 
@@ -93,7 +94,7 @@ struct ConnectionTests {
         let c = s.valueChanged.connect(r, Probe.setValue, type: .queued)
         s.valueChanged.emit(1)
         c.disconnect()
-        drain()
+        pump()
         #expect(r.received == [1])
         #expect(r.senderSeen == [nil])
     }
@@ -107,7 +108,7 @@ struct ConnectionTests {
             s.valueChanged.emit(4)
             s.delete()
         }
-        drain()
+        pump()
         #expect(r.received == [4])
         #expect(r.senderSeen == [nil])
     }
@@ -123,7 +124,7 @@ struct ConnectionTests {
             s.valueChanged.emit(1)
         }
         #expect(counter.value == 1)
-        drain()
+        pump()
         #expect(calls == 0)
     }
 
@@ -133,7 +134,7 @@ struct ConnectionTests {
         s.valueChanged.connect(r, Probe.setValue, type: .queued)
         s.valueChanged.emit(1)
         r.delete()
-        drain()
+        pump()
         #expect(r.received.isEmpty)
     }
 
@@ -142,7 +143,7 @@ struct ConnectionTests {
         let s = Probe("s"), r = Probe("r")
         s.valueChanged.connect(r, Probe.setValue, type: .queued, options: .singleShot)
         s.valueChanged.emit(1); s.valueChanged.emit(2); s.valueChanged.emit(3)
-        drain()
+        pump()
         #expect(r.received == [1])
     }
 
@@ -160,7 +161,7 @@ struct ConnectionTests {
         let s = Probe("s"), r = Probe("r")
         s.valueChanged.connect(r, Probe.setValue, type: .queued)
         s.valueChanged.emit(1)
-        drain()
+        pump()
         #expect(r.senderSeen == [ObjectIdentifier(s)])
     }
 

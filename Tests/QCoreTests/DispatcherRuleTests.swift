@@ -1,4 +1,5 @@
 import Synchronization
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -61,7 +62,7 @@ struct DispatcherRuleTests {
         _ = write(fds[1], &byte, 1)
         QCoreApplication.processEvents(.excludeSocketNotifiers)
         #expect(fired == 0)
-        #expect(spin { fired == 1 })
+        #expect(spinLoop { fired == 1 })
         n.delete()
     }
 
@@ -125,7 +126,7 @@ struct DispatcherRuleTests {
     func singleShotNegative() {
         var fired = false
         QTimer.singleShot(-10) { fired = true }
-        #expect(spin { fired })
+        #expect(spinLoop { fired })
     }
 
     @Test("intervals above Int32.max ms are clamped")
@@ -178,7 +179,7 @@ struct DispatcherRuleTests {
         t.start()
         let ran = Mutex<ObjectIdentifier?>(nil)
         QTimer.singleShot(1, context: ctx) { ran.withLock { $0 = ObjectIdentifier(QThread.currentThread) } }
-        #expect(spin { ran.withLock { $0 } != nil })
+        #expect(spinLoop { ran.withLock { $0 } != nil })
         #expect(ran.withLock { $0 } == ObjectIdentifier(t))
         QMetaObject.invokeMethod(ctx, type: .blockingQueued) { ctx in ctx.delete() }
         t.quit()

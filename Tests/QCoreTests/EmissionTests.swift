@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -133,7 +134,7 @@ struct EmissionTests {
         sender.blockSignals(true)
         sender.valueChanged.emit(1)
         sender.blockSignals(false)
-        drain()
+        pump()
         #expect(receiver.received.isEmpty)
     }
 

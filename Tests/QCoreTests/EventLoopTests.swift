@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -47,14 +48,14 @@ struct EventLoopTests {
         QCoreApplication.processEvents()
         #expect(r.count == 2)
         r.delete()
-        drain()
+        pump()
         _ = sink
     }
 
     @Test("processEvents returns whether it handled anything")
     func processEventsReportsWork() {
         let data = ThreadData.current
-        drain()
+        pump()
         #expect(data.dispatcher.processEvents([]) == false)
         let sink = EventSink()
         QCoreApplication.postEvent(sink, QEvent(.user))
@@ -113,7 +114,7 @@ struct EventLoopTests {
         let type = QEvent.registerEventType()
         #expect(type.rawValue >= QEvent.EventType.user.rawValue && type.rawValue <= QEvent.EventType.maxUser.rawValue)
         QCoreApplication.postEvent(p, QEvent(type))
-        drain()
+        pump()
         #expect(trace.entries == ["p.custom(\(type.rawValue))"])
     }
 
@@ -130,7 +131,7 @@ struct EventLoopTests {
         let sink = EventSink()
         QCoreApplication.postEvent(sink, QEvent(.user))
         sink.delete()
-        drain()
+        pump()
         #expect(sink.types.isEmpty)
     }
 
@@ -140,7 +141,7 @@ struct EventLoopTests {
         QCoreApplication.postEvent(sink, QEvent(.user))
         QCoreApplication.postEvent(sink, QEvent(.init(1001)))
         QCoreApplication.removePostedEvents(sink, .user)
-        drain()
+        pump()
         #expect(sink.types == [1001])
     }
 
@@ -229,7 +230,7 @@ struct EventLoopTests {
         }
         let t = Runner()
         t.start()
-        #expect(spin { t.loop.entries == ["running"] })
+        #expect(spinLoop { t.loop.entries == ["running"] })
         t.running?.exit(5)
         #expect(t.wait(3000))
         #expect(t.code == 5)

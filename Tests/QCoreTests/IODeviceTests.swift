@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -115,7 +116,7 @@ struct IODeviceTests {
         b.readyRead.connect { ready += 1 }
         b.write("ab"); b.write("cde")
         #expect(written.isEmpty)
-        drain()
+        pump()
         #expect(written == [5])
         #expect(ready == 1)
     }

@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore

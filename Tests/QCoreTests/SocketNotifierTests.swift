@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -20,11 +21,11 @@ struct SocketNotifierTests {
             var b: UInt8 = 0
             _ = read(fd, &b, 1)
         }
-        drain()
+        pump()
         #expect(activations.isEmpty)
         var byte: UInt8 = 7
         _ = write(fds[1], &byte, 1)
-        #expect(spin { activations == [fds[0]] })
+        #expect(spinLoop { activations == [fds[0]] })
         n.delete()
     }
 
@@ -40,10 +41,10 @@ struct SocketNotifierTests {
         #expect(!n.isEnabled)
         var byte: UInt8 = 7
         _ = write(fds[1], &byte, 1)
-        drain(passes: 8)
+        pump(8)
         #expect(!fired)
         n.setEnabled(true)
-        #expect(spin { fired })
+        #expect(spinLoop { fired })
         n.setEnabled(false)
     }
 
@@ -55,7 +56,7 @@ struct SocketNotifierTests {
         let n = QSocketNotifier(fds[1], .write)
         var fired = false
         n.activated.connect { [unowned n] _ in fired = true; n.setEnabled(false) }
-        #expect(spin { fired })
+        #expect(spinLoop { fired })
     }
 
     @Test("socket notifiers are activated before timers in an iteration")
@@ -76,7 +77,7 @@ struct SocketNotifierTests {
         var byte: UInt8 = 1
         _ = write(fds[1], &byte, 1)
         t.start(0)
-        #expect(spin { order.count == 2 })
+        #expect(spinLoop { order.count == 2 })
         #expect(order == ["socket", "timer"])
         n.delete()
     }

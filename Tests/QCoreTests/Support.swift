@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Synchronization
 import Testing
 
@@ -56,32 +57,6 @@ class Probe: QObject {
     override func customEvent(_ event: QEvent) {
         trace?.add("\(objectName).custom(\(event.type.rawValue))")
     }
-}
-
-/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
-@discardableResult
-func spin(timeoutMs: Int = 3000, until condition: () -> Bool) -> Bool {
-    let deadline = QDeadlineTimer(Int64(timeoutMs))
-    let tick = QTimer()
-    tick.start(5)
-    defer { tick.stop() }
-    while !condition() {
-        if deadline.hasExpired { return false }
-        QCoreApplication.processEvents(.waitForMoreEvents)
-    }
-    return true
-}
-
-/// Processes whatever is pending now, a few passes, without blocking.
-func drain(passes: Int = 4) {
-    for _ in 0..<passes { QCoreApplication.processEvents() }
-}
-
-/// Open file descriptors of this process (for leak checks).
-func openDescriptorCount() -> Int {
-    var count = 0
-    for fd in 0..<4096 where fcntl(Int32(fd), F_GETFD) != -1 { count += 1 }
-    return count
 }
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Synchronization
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -67,7 +68,7 @@ struct ThreadTests {
         let sender = Emitter()
         sender.value.connect(context: receiver) { [unowned receiver] v in receiver.record(v) }
         for i in 0..<100 { sender.value.emit(i) }
-        #expect(spin { receiver.values.withLock { $0.count } == 100 })
+        #expect(spinLoop { receiver.values.withLock { $0.count } == 100 })
         #expect(receiver.values.withLock { $0 } == Array(0..<100))
         #expect(receiver.threads.withLock { Set($0) } == [ObjectIdentifier(t)])
         t.quit()
@@ -137,7 +138,7 @@ struct ThreadTests {
         let o = Ticker()
         _ = o.startTimer(1)
         #expect(o.moveToThread(t))
-        #expect(spin { o.ticks.withLock { $0.count } >= 3 })
+        #expect(spinLoop { o.ticks.withLock { $0.count } >= 3 })
         #expect(o.ticks.withLock { Set($0) } == [ObjectIdentifier(t)])
         QMetaObject.invokeMethod(o, type: .blockingQueued) { o in o.delete() }
         t.quit()
@@ -157,7 +158,7 @@ struct ThreadTests {
         QCoreApplication.postEvent(o, QEvent(.user))
         o.moveToThread(t)
         t.start()
-        #expect(spin { o.threads.withLock { $0.count } == 1 })
+        #expect(spinLoop { o.threads.withLock { $0.count } == 1 })
         #expect(o.threads.withLock { $0 } == [ObjectIdentifier(t)])
         t.quit()
         #expect(t.wait(3000))

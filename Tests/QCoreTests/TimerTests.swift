@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -45,7 +46,7 @@ struct TimerTests {
         var count = 0
         t.timeout.connect { count += 1 }
         t.start(2)
-        #expect(spin { count >= 3 })
+        #expect(spinLoop { count >= 3 })
         t.stop()
     }
 
@@ -59,9 +60,9 @@ struct TimerTests {
             if states.count == 1 { t.start() }
         }
         t.start(1)
-        #expect(spin { states.count == 2 })
+        #expect(spinLoop { states.count == 2 })
         #expect(states[0].0 == false && states[0].1 == -1 && states[0].2 == -1)
-        drain()
+        pump()
         #expect(states.count == 2)
     }
 
@@ -83,7 +84,7 @@ struct TimerTests {
         t.start(-5)
         #expect(t.interval == 1)
         #expect(t.isActive)
-        #expect(spin { fired })
+        #expect(spinLoop { fired })
     }
 
     @Test("a zero timer fires once per iteration after posted events")
@@ -97,7 +98,7 @@ struct TimerTests {
         QCoreApplication.processEvents()
         #expect(afterOne <= 1)
         #expect(fired - afterOne <= 1)
-        #expect(spin { fired >= 3 })
+        #expect(spinLoop { fired >= 3 })
         t.stop()
     }
 
@@ -111,7 +112,7 @@ struct TimerTests {
         let sink = QObject()
         QMetaObject.invokeMethod(sink, type: .queued) {}
         QTimer.singleShot(0, context: sink) { order.append("posted") }
-        #expect(spin { order.count == 2 })
+        #expect(spinLoop { order.count == 2 })
         #expect(order == ["posted", "timer"])
     }
 
@@ -128,7 +129,7 @@ struct TimerTests {
             if !timerFired && posts < 100_000 { QTimer.singleShot(0, context: sink) { repost() } }
         }
         repost()
-        #expect(spin { timerFired })
+        #expect(spinLoop { timerFired })
         #expect(posts < 100_000)
         t.stop()
     }
@@ -149,7 +150,7 @@ struct TimerTests {
             depth -= 1
         }
         t.start(1)
-        #expect(spin { fired >= 3 })
+        #expect(spinLoop { fired >= 3 })
         t.stop()
         #expect(maxDepth == 1)
     }
@@ -166,7 +167,7 @@ struct TimerTests {
             }
         }
         t.start(5)
-        #expect(spin { fired >= 1 })
+        #expect(spinLoop { fired >= 1 })
         QCoreApplication.processEvents()
         QCoreApplication.processEvents()
         #expect(fired <= 2)
@@ -184,7 +185,7 @@ struct TimerTests {
             t.start(3)
             timers.append(t)
         }
-        #expect(spin { order.count == 5 })
+        #expect(spinLoop { order.count == 5 })
         #expect(order == [0, 1, 2, 3, 4])
     }
 
@@ -198,7 +199,7 @@ struct TimerTests {
         t.timeout.connect { elapsed = clock.elapsed() }
         clock.start()
         t.start(20)
-        #expect(spin { elapsed >= 0 })
+        #expect(spinLoop { elapsed >= 0 })
         #expect(elapsed >= 20)
     }
 
@@ -219,7 +220,7 @@ struct TimerTests {
         QMetaObject.invokeMethod(ctx, type: .queued) { }
         QTimer.singleShot(0, context: ctx) { order.append(2) }
         QTimer.singleShot(0) { order.append(3) }
-        drain()
+        pump()
         #expect(order == [1, 2, 3])
     }
 
@@ -236,7 +237,7 @@ struct TimerTests {
         later.isSingleShot = true
         later.timeout.connect { done = true }
         later.start(20)
-        #expect(spin { done })
+        #expect(spinLoop { done })
         #expect(!fired)
     }
 
@@ -249,11 +250,11 @@ struct TimerTests {
         let o = Ticker()
         let id = o.startTimer(1)
         #expect(id > 0)
-        #expect(spin { o.ids.count >= 2 })
+        #expect(spinLoop { o.ids.count >= 2 })
         #expect(Set(o.ids) == [id])
         o.killTimer(id)
         let count = o.ids.count
-        drain()
+        pump()
         #expect(o.ids.count == count)
     }
 
@@ -287,7 +288,7 @@ struct TimerTests {
         var fired = 0
         t.timeout.connect { fired += 1 }
         t.start(1)
-        #expect(spin { fired >= 1 })
+        #expect(spinLoop { fired >= 1 })
         t.delete()
         let count = fired
         for _ in 0..<5 { QCoreApplication.processEvents() }

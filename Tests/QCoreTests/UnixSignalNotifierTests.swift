@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Testing
 
 @testable import QCore
@@ -23,7 +24,7 @@ struct UnixSignalNotifierTests {
         // Process-directed: test worker threads block signals, the main thread takes it.
         kill(getpid(), SIGUSR2)
         #expect(got.isEmpty, "delivery waits for the event loop")
-        #expect(spin { got == [SIGUSR2] })
+        #expect(spinLoop { got == [SIGUSR2] })
         notifier.delete()
     }
 

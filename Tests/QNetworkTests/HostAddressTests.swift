@@ -1,4 +1,5 @@
 import QNetwork
+import QKitTestSupport
 import Testing
 
 @Suite("QHostAddress, QNetworkInterface, QNetworkDatagram")

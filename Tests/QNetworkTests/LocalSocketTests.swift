@@ -1,6 +1,7 @@
 import QCore
 import QNetwork
 import Synchronization
+import QKitTestSupport
 import Testing
 
 #if canImport(Glibc)

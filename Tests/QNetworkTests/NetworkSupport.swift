@@ -1,3 +1,4 @@
+import QKitTestSupport
 import QCore
 import QNetwork
 import Synchronization
@@ -26,32 +27,6 @@ func record(_ socket: QAbstractSocket, into log: SignalLog) {
     socket.bytesWritten.connect { log.add("bytesWritten(\($0))") }
     socket.aboutToClose.connect { log.add("aboutToClose") }
     socket.readChannelFinished.connect { log.add("readChannelFinished") }
-}
-
-/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
-@discardableResult
-func spinLoop(timeoutMs: Int = 3000, until condition: () -> Bool) -> Bool {
-    let deadline = QDeadlineTimer(Int64(timeoutMs))
-    let tick = QTimer()
-    tick.start(5)
-    defer { tick.stop() }
-    while !condition() {
-        if deadline.hasExpired { return false }
-        QCoreApplication.processEvents(.waitForMoreEvents)
-    }
-    return true
-}
-
-/// A few non-blocking passes.
-func pump(_ passes: Int = 4) {
-    for _ in 0..<passes { QCoreApplication.processEvents() }
-}
-
-/// Open descriptors of this process.
-func openDescriptorCount() -> Int {
-    var count = 0
-    for fd in 0..<4096 where fcntl(Int32(fd), F_GETFD) != -1 { count += 1 }
-    return count
 }
 
 /// Every test of a suite must leave as many descriptors open and QObjects alive as it found.

@@ -1,5 +1,6 @@
 import QCore
 import QNetwork
+import QKitTestSupport
 import Testing
 
 #if canImport(Glibc)

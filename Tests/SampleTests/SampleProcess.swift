@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Foundation
 import QCore
 import QNetwork

@@ -1,21 +1,8 @@
+import QKitTestSupport
 import Foundation
 import QCore
 import QNetwork
 import Testing
-
-/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
-@discardableResult
-private func spinLoop(timeoutMs: Int = 5000, until condition: () -> Bool) -> Bool {
-    let deadline = QDeadlineTimer(Int64(timeoutMs))
-    let tick = QTimer()
-    tick.start(5)
-    defer { tick.delete() }
-    while !condition() {
-        if deadline.hasExpired { return false }
-        QCoreApplication.processEvents(.waitForMoreEvents)
-    }
-    return true
-}
 
 /// The number at the end of lines like "received 127.0.0.1 4000 Broadcast message 7".
 private func trailingNumber(_ line: String) -> Int? {

@@ -1,3 +1,4 @@
+import QKitTestSupport
 import QCore
 import QNetwork
 import Synchronization
@@ -14,20 +15,6 @@ enum Scale {
     static let messagesPerClient = full ? 50 : 10
     static let floodSeconds = full ? 10 : 1
     static let stormRounds = full ? 200 : 30
-}
-
-/// Runs the current thread's loop until `condition` holds or `timeoutMs` passes.
-@discardableResult
-func spinLoop(timeoutMs: Int, until condition: () -> Bool) -> Bool {
-    let deadline = QDeadlineTimer(Int64(timeoutMs))
-    let tick = QTimer()
-    tick.start(5)
-    defer { tick.delete() }
-    while !condition() {
-        if deadline.hasExpired { return false }
-        QCoreApplication.processEvents(.waitForMoreEvents)
-    }
-    return true
 }
 
 /// Raises the soft descriptor limit to `wanted` (or the hard limit) for the test's duration.
