@@ -108,7 +108,7 @@ final class EventDispatcher {
                 deferredTimers = fired
             } else {
                 if fired.count > 1 {
-                    fired.sort { $0.deadline != $1.deadline ? $0.deadline < $1.deadline : $0.sequence < $1.sequence }
+                    fired.sort { $0.dueAt != $1.dueAt ? $0.dueAt < $1.dueAt : $0.sequence < $1.sequence }
                 }
                 for record in fired where record.fire(threadData) { handled = true }
                 fired.removeAll(keepingCapacity: true)

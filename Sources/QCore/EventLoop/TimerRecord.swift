@@ -9,8 +9,10 @@ import Glibc
 private let nextTimerId = Atomic<Int>(1)
 private let nextTimerSequence = Atomic<UInt64>(1)
 
-/// One running timer (Qt's `QTimerInfo`): a non-persistent libevent timeout, re-added after
-/// its handler returns, so it fires at most once per iteration and never while its handler runs.
+/// One running timer (Qt's `QTimerInfo`): a persistent libevent timeout. libevent schedules the
+/// next timeout itself, inside its loop with its cached clock: the previous deadline plus the
+/// interval, or now plus the interval when that has passed (Qt's rule: no catch-up burst). A
+/// timer is delivered at most once per iteration and never while its handler runs.
 final class TimerRecord {
     let id: Int
     /// The interval in ms after Qt's timer-type adjustment.
@@ -34,7 +36,9 @@ final class TimerRecord {
         self.interval = TimerRecord.effectiveInterval(interval, type)
         self.dispatcher = dispatcher
         deadline = monotonicNanoseconds() &+ UInt64(self.interval) &* 1_000_000
-        event = event_new(dispatcher.base, -1, 0, qkitTimerCallback, Unmanaged.passUnretained(self).toOpaque())
+        // libevent does not repeat a persistent zero timeout: zero timers are re-added by hand.
+        let flags = self.interval == 0 ? Int16(0) : Int16(EV_PERSIST)
+        event = event_new(dispatcher.base, -1, flags, qkitTimerCallback, Unmanaged.passUnretained(self).toOpaque())
         if self.interval == 0 { dispatcher.zeroTimerCount += 1 }
         add(afterNanoseconds: UInt64(self.interval) &* 1_000_000)
     }
@@ -78,12 +82,22 @@ final class TimerRecord {
         }
     }
 
-    /// Called by libevent when due: record it for step 5 of the iteration.
+    /// Called by libevent when due: record it for step 5 of the iteration, and advance the
+    /// deadline the way libevent reschedules a persistent timeout.
     fileprivate func fired() {
+        let step = UInt64(interval) &* 1_000_000
+        let now = monotonicNanoseconds()
+        var next = deadline &+ step
+        if next <= now { next = now &+ step }
+        dueAt = deadline
+        deadline = next
         dispatcher.firedTimers.append(self)
     }
 
-    /// Step 5: sends the QTimerEvent, then schedules the next timeout (no catch-up burst).
+    /// The deadline that made it fire (the sort key of step 5).
+    @exclusivity(unchecked) private(set) var dueAt: UInt64 = 0
+
+    /// Step 5: sends the QTimerEvent (libevent has already scheduled the next timeout).
     func fire(_ threadData: ThreadData) -> Bool {
         guard isActive, !inHandler else { return false }
         inHandler = true
@@ -102,13 +116,7 @@ final class TimerRecord {
         if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = event }
         threadData.scopeLevel -= 1
         inHandler = false
-        guard isActive else { return true }
-        let step = UInt64(interval) &* 1_000_000
-        let now = monotonicNanoseconds()
-        var next = deadline &+ step
-        if next <= now { next = now &+ step }
-        deadline = next
-        add(afterNanoseconds: next - now)
+        if interval == 0 && isActive { add(afterNanoseconds: 0) }
         return true
     }
 }
