@@ -37,6 +37,12 @@ extension QIODevice {
     /// Appends received bytes to the read buffer.
     public func qkitAppendToReadBuffer(_ bytes: UnsafeRawBufferPointer) { readBuffer.append(bytes) }
 
+    /// Reads up to `maxCount` bytes straight into the read buffer's tail with `fill` (returns
+    /// the bytes kept: what `fill` returned, clamped to 0...maxCount).
+    public func qkitReadIntoBuffer(maxCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        readBuffer.appendInPlace(maxCount: maxCount, fill)
+    }
+
     /// Drops the unread bytes.
     public func qkitClearReadBuffer() { readBuffer.removeAll() }
 

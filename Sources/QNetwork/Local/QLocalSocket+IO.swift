@@ -31,34 +31,41 @@ extension QLocalSocket {
         var total = 0
         var peerGone = false
         let chunk = 65536
-        withUnsafeTemporaryAllocation(byteCount: chunk, alignment: 16) { scratch in
-            while true {
-                var room = chunk
-                if readBufferSize > 0 {
-                    room = min(chunk, Int(readBufferSize) - qkitBufferedCount)
-                    if room <= 0 {
-                        readNotifier?.setEnabled(false)
-                        break
-                    }
+        // Each read lands straight in the read buffer's tail: one copy from the kernel.
+        enum Outcome { case data(Int), endOfStream, wouldBlock, failed }
+        while true {
+            var room = chunk
+            if readBufferSize > 0 {
+                room = min(chunk, Int(readBufferSize) - qkitBufferedCount)
+                if room <= 0 {
+                    readNotifier?.setEnabled(false)
+                    break
                 }
-                let target = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<room])
+            }
+            var outcome = Outcome.wouldBlock
+            _ = qkitReadIntoBuffer(maxCount: room) { target in
                 do {
                     switch try Posix.read(fd, into: target) {
-                    case .done(0):
-                        peerGone = true
-                    case .done(let n):
-                        qkitAppendToReadBuffer(UnsafeRawBufferPointer(rebasing: target[0..<n]))
-                        total += n
-                        if n < room { break }
-                        continue
-                    case .wouldBlock:
-                        break
+                    case .done(0): outcome = .endOfStream
+                    case .done(let n): outcome = .data(n)
+                    case .wouldBlock: outcome = .wouldBlock
                     }
                 } catch {
-                    peerGone = true
+                    outcome = .failed
                 }
+                if case .data(let n) = outcome { return n }
+                return 0
+            }
+            switch outcome {
+            case .data(let n):
+                total += n
+                if n == room { continue }
+            case .endOfStream, .failed:
+                peerGone = true
+            case .wouldBlock:
                 break
             }
+            break
         }
         if total > 0 && emitSignal {
             emitReadyRead()
