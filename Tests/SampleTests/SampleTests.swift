@@ -93,6 +93,24 @@ struct UdpSampleTests {
     }
 }
 
+/// A local-fortune-client process connected to a QLocalServer of the test: the server, the
+/// process and the server's end of the connection.
+private func fortuneClientOfTestServer(_ tag: String) throws -> (QLocalServer, SampleProcess, QLocalSocket) {
+    let name = uniqueServerName(tag)
+    let server = QLocalServer()
+    #expect(server.listen(name))
+    let client = try SampleProcess("local-fortune-client", ["--name", name])
+    #expect(spinLoop { server.hasPendingConnections() })
+    guard let connection = server.nextPendingConnection() else {
+        client.stop()
+        server.close()
+        throw SampleTestFailure.noConnection
+    }
+    return (server, client, connection)
+}
+
+private enum SampleTestFailure: Error { case noConnection }
+
 @Suite("Samples: local-socket pairs", .serialized)
 struct LocalSampleTests {
     @Test("local-fortune-client prints the fortune local-fortune-server serves, and both exit 0")
@@ -112,15 +130,8 @@ struct LocalSampleTests {
 
     @Test("local-fortune-client reads a frame that arrives in pieces")
     func fortuneInPieces() throws {
-        let name = uniqueServerName("pieces")
-        let server = QLocalServer()
-        defer { server.close(); server.delete() }
-        #expect(server.listen(name))
-        let client = try SampleProcess("local-fortune-client", ["--name", name])
-        defer { client.stop() }
-        #expect(spinLoop { server.hasPendingConnections() })
-        let connection = try #require(server.nextPendingConnection())
-        defer { connection.delete() }
+        let (server, client, connection) = try fortuneClientOfTestServer("pieces")
+        defer { client.stop(); connection.delete(); server.close(); server.delete() }
         let out = QDataStream()
         out << UInt32(5)
         out << "Hello"
@@ -140,15 +151,8 @@ struct LocalSampleTests {
         ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x48], "error: PeerClosedError: "),
     ] as [([UInt8], String)])
     func fortuneClientHostileServer(bytes: [UInt8], expected: String) throws {
-        let name = uniqueServerName("hostile")
-        let server = QLocalServer()
-        defer { server.close(); server.delete() }
-        #expect(server.listen(name))
-        let client = try SampleProcess("local-fortune-client", ["--name", name])
-        defer { client.stop() }
-        #expect(spinLoop { server.hasPendingConnections() })
-        let connection = try #require(server.nextPendingConnection())
-        defer { connection.delete() }
+        let (server, client, connection) = try fortuneClientOfTestServer("hostile")
+        defer { client.stop(); connection.delete(); server.close(); server.delete() }
         connection.write(bytes)
         connection.disconnectFromServer()   // garbage, or half a frame, then the server goes
         spinLoop(timeoutMs: 200) { false }
