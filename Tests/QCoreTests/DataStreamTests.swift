@@ -341,3 +341,36 @@ struct IODeviceTransactionTests {
         pipe.close()
     }
 }
+
+@Suite("QIODevice transactions, line by line", .leakChecked)
+struct TransactionLineTests {
+    @Test("consecutive readLine calls inside a transaction return consecutive lines")
+    func consecutiveLines() {
+        let pipe = Pipe()
+        pipe.open(.readWrite)
+        pipe.feed("a\nbb\nccc\n")
+        pipe.startTransaction()
+        #expect(pipe.readLine() == Array("a\n".utf8))
+        #expect(pipe.readLine() == Array("bb\n".utf8))
+        #expect(pipe.readLine() == Array("ccc\n".utf8))
+        pipe.rollbackTransaction()
+        #expect(pipe.readLine() == Array("a\n".utf8))
+        pipe.close()
+    }
+
+    @Test("closing a device ends its read transaction")
+    func closeEndsTransaction() {
+        let pipe = Pipe()
+        pipe.open(.readWrite)
+        pipe.feed("abcd")
+        pipe.startTransaction()
+        _ = pipe.read(2)
+        pipe.close()
+        #expect(!pipe.isTransactionStarted)
+        pipe.open(.readWrite)
+        pipe.feed("xy")
+        #expect(pipe.bytesAvailable == 2)
+        #expect(pipe.readAll() == Array("xy".utf8))
+        pipe.close()
+    }
+}

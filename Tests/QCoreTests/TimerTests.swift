@@ -1,6 +1,10 @@
 import QKitTestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import QCore
 
 @Suite("QTimer (spec 2.5)", .leakChecked)
@@ -319,5 +323,24 @@ struct ClockTests {
         let soon = QDeadlineTimer(10_000)
         #expect(soon.remainingTime > 9_000 && soon.remainingTime <= 10_000)
         #expect(QDeadlineTimer(-1).isForever)
+    }
+}
+
+@Suite("Timer delivery without catch-up", .leakChecked)
+struct TimerCatchUpTests {
+    @Test("a timer that came due during several timer-excluding passes is delivered once")
+    func deliveredOnceAfterExcludedPasses() {
+        let t = QTimer()
+        var fired = 0
+        t.timeout.connect { fired += 1 }
+        t.start(1)
+        for _ in 0..<5 {
+            usleep(3_000)
+            QCoreApplication.processEvents(.x11ExcludeTimers)
+        }
+        #expect(fired == 0, "excluded passes deliver no timer")
+        QCoreApplication.processEvents()
+        #expect(fired == 1, "one delivery, not one per excluded pass")
+        t.stop()
     }
 }

@@ -85,6 +85,10 @@ final class TimerRecord {
     /// Called by libevent when due: record it for step 5 of the iteration, and advance the
     /// deadline the way libevent reschedules a persistent timeout.
     fileprivate func fired() {
+        // Already waiting for delivery (a nested loop or an excluded pass saw it fire again):
+        // one delivery, no catch-up burst.
+        guard !isQueued else { return }
+        isQueued = true
         let step = UInt64(interval) &* 1_000_000
         let now = monotonicNanoseconds()
         var next = deadline &+ step
@@ -94,11 +98,16 @@ final class TimerRecord {
         dispatcher.firedTimers.append(self)
     }
 
+    /// Waiting in a fired list; cleared when delivered.
+    @exclusivity(unchecked) private var isQueued = false
+
     /// The deadline that made it fire (the sort key of step 5).
     @exclusivity(unchecked) private(set) var dueAt: UInt64 = 0
 
     /// Step 5: sends the QTimerEvent (libevent has already scheduled the next timeout).
     func fire(_ threadData: ThreadData) -> Bool {
+        guard isQueued else { return false }   // a stale second entry
+        isQueued = false
         guard isActive, !inHandler else { return false }
         inHandler = true
         threadData.scopeLevel += 1

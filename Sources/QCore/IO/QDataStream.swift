@@ -41,7 +41,7 @@ public final class QDataStream {
         public static func < (a: Version, b: Version) -> Bool { a.rawValue < b.rawValue }
         /// Qt 5.15 (19).
         public static let qt_5_15 = Version(rawValue: 19)
-        /// Qt 6.0 to 6.6 (20); the default, as in Qt 6.4.
+        /// Qt 6.0 (20); the default, as in Qt 6.4.
         public static let qt_6_0 = Version(rawValue: 20)
         /// Qt 6.7 (22): lengths of 4 GiB and more use the extended 64-bit size field.
         public static let qt_6_7 = Version(rawValue: 22)

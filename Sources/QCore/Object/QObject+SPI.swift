@@ -32,7 +32,10 @@ public var qkitRecordedWarnings: [String] { Diagnostics.warnings.withLock { $0 }
 @_spi(QKitInternal)
 extension QIODevice {
     /// Sets the open mode without `open()`'s side effects.
-    public func qkitSetOpenMode(_ mode: OpenMode) { openMode = mode }
+    public func qkitSetOpenMode(_ mode: OpenMode) {
+        openMode = mode
+        if mode == .notOpen { endTransaction() }
+    }
 
     /// Appends received bytes to the read buffer.
     public func qkitAppendToReadBuffer(_ bytes: UnsafeRawBufferPointer) { readBuffer.append(bytes) }
@@ -43,8 +46,11 @@ extension QIODevice {
         readBuffer.appendInPlace(maxCount: maxCount, fill)
     }
 
-    /// Drops the unread bytes.
-    public func qkitClearReadBuffer() { readBuffer.removeAll() }
+    /// Drops the unread bytes (and any read transaction over them).
+    public func qkitClearReadBuffer() {
+        readBuffer.removeAll()
+        endTransaction()
+    }
 
     /// Bytes in the read buffer.
     public var qkitBufferedCount: Int { readBuffer.count }

@@ -160,9 +160,9 @@ extension QLocalSocket {
         }
         if peerGone {
             // The peer is gone, but what it sent before closing is still in the kernel: take
-            // it first (readyRead), so a close never loses received data.
+            // it first (readyRead), as far as the read buffer's limit allows.
             writeBuffer.removeAll()
-            if state == .connected || state == .closing { readFromSocket(emitSignal: true) }
+            if isReadable && (state == .connected || state == .closing) { readFromSocket(emitSignal: true) }
             peerClosed()
         } else if writeBuffer.isEmpty && closeWhenFlushed && state == .closing {
             finishDisconnect()
