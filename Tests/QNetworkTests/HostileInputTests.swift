@@ -99,6 +99,22 @@ struct HostileInputTests {
         pair.peer.delete()
     }
 
+    @Test("aborting a socket ends a read transaction left open on it")
+    func abortEndsTransaction() throws {
+        let (server, client, peer) = try #require(connectedPair("txabort"))
+        defer { client.delete(); peer.delete(); server.close() }
+        peer.write([0, 0, 0, 9, 1])
+        #expect(peer.flush())
+        #expect(spinLoop { client.bytesAvailable == 5 })
+        let input = QDataStream(client)
+        input.startTransaction()
+        _ = input.read(UInt64.self)
+        #expect(client.isTransactionStarted)
+        client.abort()
+        #expect(!client.isTransactionStarted)
+        #expect(client.bytesAvailable == 0)
+    }
+
     @Test("a 1 MiB write to a peer that does not read is buffered whole and arrives whole")
     func bigWriteToStalledReader() throws {
         let (server, client, peer) = try #require(connectedPair("stalled"))
