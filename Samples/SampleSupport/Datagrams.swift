@@ -6,9 +6,11 @@ import QNetwork
 /// `sent <n> <text>`; finishes the sample after `count` messages (0: until interrupted) and
 /// fails it with the socket's error when a send fails.
 public final class MessageSender {
+    /// Messages sent so far.
     public private(set) var sent = 0
     private let timer = QTimer()
 
+    /// Starts sending at once (the first message after one interval, as in Qt's example).
     public init(_ socket: QUdpSocket, to address: QHostAddress, port: UInt16, label: String,
                 intervalMs: Int, count: Int, sample: SampleApp) {
         timer.timeout.connect { [unowned self] in
@@ -28,8 +30,10 @@ public final class MessageSender {
 /// Prints every datagram `socket` receives as `received <address> <port> <text>`; finishes
 /// the sample after `count` datagrams (0: until interrupted).
 public final class DatagramPrinter {
+    /// Datagrams printed so far.
     public private(set) var received = 0
 
+    /// Prints from the next readyRead on.
     public init(_ socket: QUdpSocket, count: Int, sample: SampleApp) {
         socket.readyRead.connect(receiver: socket) { [unowned self] socket in
             while socket.hasPendingDatagrams() {

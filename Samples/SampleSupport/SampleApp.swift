@@ -10,10 +10,15 @@ import Glibc
 
 /// The exit codes every sample uses.
 public enum SampleExit {
+    /// Done.
     public static let ok: Int32 = 0
+    /// `--timeout-ms` passed first.
     public static let timeout: Int32 = 1
+    /// The command line could not be parsed or validated.
     public static let badFlags: Int32 = 2
+    /// A socket reported an error (the line before says which).
     public static let socketError: Int32 = 3
+    /// SIGINT or SIGTERM ended the event loop.
     public static let interrupted: Int32 = 130
 }
 
@@ -70,6 +75,7 @@ public func parseFlags<Flags: ParsableCommand>(_: Flags.Type) -> Flags {
 /// and fatal socket errors end the event loop with SAMPLES.md's exit codes, running the
 /// cleanup steps (close sockets, remove socket files) first.
 public final class SampleApp {
+    /// The sample's application object (its event loop runs in `run()`).
     public let app: QCoreApplication
     private var cleanups: [() -> Void] = []
     private var finished = false

@@ -13,8 +13,10 @@ public struct ByteQueue {
 
     /// Bytes queued.
     public var count: Int { storage.tail - storage.head }
+    /// True when nothing is queued.
     public var isEmpty: Bool { storage.head == storage.tail }
 
+    /// Copies `bytes` to the tail.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0, let source = bytes.baseAddress else { return }
         let target = reserveTail(bytes.count)
@@ -23,6 +25,7 @@ public struct ByteQueue {
         storage.tail += bytes.count
     }
 
+    /// Copies `bytes` to the tail.
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
@@ -97,6 +100,7 @@ public struct ByteQueue {
         return bytes.firstIndex(of: byte).map { $0 + start }
     }
 
+    /// Drops every byte (capacity up to 16 MiB is kept).
     public mutating func removeAll() {
         makeUnique()
         storage.reset()

@@ -89,34 +89,42 @@ extension QDataStream {
     }
 }
 
+/// In its own width, in the stream's byte order. Qt: `operator<<(qint8)`.
 extension Int8: QDataStreamValue {
     public static func read(from stream: QDataStream) -> Int8 { stream.readInteger(Int8.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(quint8)`.
 extension UInt8: QDataStreamValue {
     public static func read(from stream: QDataStream) -> UInt8 { stream.readInteger(UInt8.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(qint16)`.
 extension Int16: QDataStreamValue {
     public static func read(from stream: QDataStream) -> Int16 { stream.readInteger(Int16.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(quint16)`.
 extension UInt16: QDataStreamValue {
     public static func read(from stream: QDataStream) -> UInt16 { stream.readInteger(UInt16.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(qint32)`.
 extension Int32: QDataStreamValue {
     public static func read(from stream: QDataStream) -> Int32 { stream.readInteger(Int32.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(quint32)`.
 extension UInt32: QDataStreamValue {
     public static func read(from stream: QDataStream) -> UInt32 { stream.readInteger(UInt32.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(qint64)`.
 extension Int64: QDataStreamValue {
     public static func read(from stream: QDataStream) -> Int64 { stream.readInteger(Int64.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }
 }
+/// In its own width, in the stream's byte order. Qt: `operator<<(quint64)`.
 extension UInt64: QDataStreamValue {
     public static func read(from stream: QDataStream) -> UInt64 { stream.readInteger(UInt64.self) }
     public func write(to stream: QDataStream) { stream.writeInteger(self) }

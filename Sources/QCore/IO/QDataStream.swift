@@ -23,21 +23,28 @@ public final class QDataStream {
 
     /// Qt's `QDataStream::ByteOrder` (the default is big-endian, "network order").
     public enum ByteOrder: Sendable, Equatable {
+        /// Most significant byte first (Qt's default).
         case bigEndian
+        /// Least significant byte first.
         case littleEndian
     }
 
     /// Qt's `QDataStream::FloatingPointPrecision`: how `Float` and `Double` are written.
     /// The default, double precision, writes both as 8 bytes, as Qt does.
     public enum FloatingPointPrecision: Sendable, Equatable {
+        /// 4-byte floats for both Float and Double.
         case singlePrecision
+        /// 8-byte doubles for both (Qt's default since 4.6).
         case doublePrecision
     }
 
     /// Qt's `QDataStream::Version`: the serialisation format number.
     public struct Version: RawRepresentable, Sendable, Comparable, Hashable {
+        /// Qt's number for the format.
         public let rawValue: Int
+        /// A version by Qt's number.
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Older formats compare lower.
         public static func < (a: Version, b: Version) -> Bool { a.rawValue < b.rawValue }
         /// Qt 5.15 (19).
         public static let qt_5_15 = Version(rawValue: 19)
