@@ -64,7 +64,8 @@ extension QObject {
             }
         }
         threadData = target
-        if let extra, !extra.incoming.isEmpty {
+        if let extra {
+            // Other threads add and remove incoming connections under the registry lock.
             connectionRegistryLock.withLock {
                 for connection in extra.incoming.values { connection.setReceiverThread(target) }
             }
