@@ -253,3 +253,48 @@ struct CrossThreadStormTests {
         print("storm: \(Scale.stormRounds) rounds, \(counters.calls.load(ordering: .relaxed)) deliveries, \(counters.violations.load(ordering: .relaxed)) after destroyed")
     }
 }
+
+/// Counts custom events in whatever thread it lives in.
+final class HoppingReceiver: QObject, @unchecked Sendable {
+    let delivered = Atomic<Int>(0)
+    override func customEvent(_ event: QEvent) { _ = delivered.wrappingAdd(1, ordering: .relaxed) }
+}
+
+/// Posts `count` custom events to `target` from its own thread.
+final class Poster: QThread, @unchecked Sendable {
+    let target: HoppingReceiver
+    let count: Int
+    init(target: HoppingReceiver, count: Int) {
+        self.target = target
+        self.count = count
+        super.init()
+    }
+    override func run() {
+        for _ in 0..<count { QCoreApplication.postEvent(target, QEvent(.user)) }
+    }
+}
+
+@Suite("Stress: posting to a moving receiver", .serialized)
+struct MovingReceiverTests {
+    @Test("events posted from another thread while the receiver hops between threads all arrive")
+    func postWhileMoving() {
+        let homes = [QThread(), QThread()]
+        for t in homes { t.start() }
+        let receiver = HoppingReceiver()
+        receiver.moveToThread(homes[0])
+        let count = Scale.full ? 200_000 : 20_000
+        let poster = Poster(target: receiver, count: count)
+        poster.start()
+        for hop in 0..<(Scale.full ? 400 : 60) {
+            nonisolated(unsafe) let next = homes[(hop + 1) % 2]   // QThread is thread-safe to name
+            QMetaObject.invokeMethod(receiver, type: .blockingQueued) { r in r.moveToThread(next) }
+        }
+        #expect(poster.wait(30_000))
+        #expect(spinLoop(timeoutMs: 30_000) { receiver.delivered.load(ordering: .relaxed) == count })
+        QMetaObject.invokeMethod(receiver, type: .blockingQueued) { r in r.delete() }
+        for t in homes {
+            t.quit()
+            #expect(t.wait(10_000))
+        }
+    }
+}

@@ -115,7 +115,7 @@ open class QCoreApplication: QObject {
     /// Queues `event` for `receiver` (thread-safe); it is delivered by the receiver's thread's
     /// loop, higher priority first, FIFO within a priority.
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
-        receiver.threadData.post(PostedEvent(receiver: receiver, event: event, priority: priority))
+        receiver.postingThreadData.post(PostedEvent(receiver: receiver, event: event, priority: priority))
     }
 
     /// Delivers `event` now (filters, then `event()`); returns the handler's result.
@@ -135,7 +135,7 @@ open class QCoreApplication: QObject {
 
     /// Drops the pending posted events of `receiver` (of one type, or all).
     public static func removePostedEvents(_ receiver: QObject, _ eventType: QEvent.EventType? = nil) {
-        receiver.threadData.removePostedEvents(receiver: receiver, type: eventType)
+        receiver.postingThreadData.removePostedEvents(receiver: receiver, type: eventType)
     }
 
     /// Delivers an event: the receiver's filters (most recent first), then `event()`.

@@ -27,7 +27,7 @@ extension QObject {
     /// the first loop deletes it. Calling it again does nothing. Thread-safe.
     public func deleteLater() {
         if deleteLaterPosted.exchange(true, ordering: .acquiringAndReleasing) { return }
-        let data = threadData
+        let data = postingThreadData
         let level = data.isCurrent ? data.loopLevel + data.scopeLevel : 0
         data.post(PostedEvent(receiver: self, event: DeferredDeleteEvent(loopLevel: level), priority: 0))
     }

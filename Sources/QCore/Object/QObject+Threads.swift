@@ -64,6 +64,7 @@ extension QObject {
             }
         }
         threadData = target
+        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(target).toOpaque()), ordering: .releasing)
         if let extra {
             // Other threads add and remove incoming connections under the registry lock.
             connectionRegistryLock.withLock {
@@ -71,5 +72,15 @@ extension QObject {
             }
         }
         for child in childList { child.moveSubtree(to: target, timers: &timers, moved: &moved) }
+    }
+}
+
+extension QObject {
+    /// The object's thread data as another thread sees it (race-free with `moveToThread`).
+    /// Unretained: a thread's data lives while its thread runs or any object lives in it.
+    var postingThreadData: ThreadData {
+        // Safe: the bits always hold the address of a live ThreadData (see above).
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
+            .takeUnretainedValue()
     }
 }

@@ -8,8 +8,12 @@ open class QObject {
     @exclusivity(unchecked) unowned(unsafe) var parentStorage: QObject?
     /// Children in insertion order (retained).
     @exclusivity(unchecked) var childList: [QObject] = []
-    /// The thread this object lives in.
+    /// The thread this object lives in (read and written by the object's own thread; other
+    /// threads read `postingThreadData`).
     @exclusivity(unchecked) @usableFromInline var threadData: ThreadData
+    /// `threadData` for other threads (postEvent, deleteLater, invokeMethod, singleShot):
+    /// an atomic copy of its address, updated by `moveToThread` (Qt's atomic thread pointer).
+    let threadDataBits = Atomic<UInt>(0)
     @exclusivity(unchecked) var state: ObjectState = []
     /// deleteLater() may be called from any thread: its once-only flag is atomic.
     let deleteLaterPosted = Atomic<Bool>(false)
@@ -20,6 +24,7 @@ open class QObject {
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
     public init(parent: QObject? = nil) {
         threadData = ThreadData.current
+        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)
         #endif
@@ -31,6 +36,7 @@ open class QObject {
     /// they belong to the thread, not to the program).
     init(threadData: ThreadData) {
         self.threadData = threadData
+        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)
         state.insert(.uncounted)
         adoptDeclaredSignals()
     }
@@ -118,7 +124,9 @@ open class QObject {
     /// (undefined in Qt). Objects of a thread that has not started (or has ended) may be
     /// set up from any thread.
     @inline(__always) func assertAffinity(_ what: @autoclosure () -> String) {
-        if !threadData.isCurrent && threadData.isRunning {
+        // Any thread may ask: read the thread through its atomic copy.
+        let data = postingThreadData
+        if !data.isCurrent && data.isRunning {
             affinityViolation(what())
         }
     }
@@ -131,7 +139,10 @@ open class QObject {
     }
 
     /// True when called from another thread than the object's while that thread runs.
-    func isForeignThread() -> Bool { !threadData.isCurrent && threadData.isRunning }
+    func isForeignThread() -> Bool {
+        let data = postingThreadData
+        return !data.isCurrent && data.isRunning
+    }
 
     func warnForeignThread(_ what: String) {
         Diagnostics.warning(

@@ -7,7 +7,7 @@ public enum QMetaObject {
     @discardableResult
     public static func invokeMethod(_ object: QObject, type: ConnectionType = .auto, _ body: @escaping @Sendable () -> Void) -> Bool {
         if object.isDeleted { return false }
-        let data = object.threadData
+        let data = object.postingThreadData
         switch type {
         case .direct:
             body()

@@ -125,12 +125,15 @@ extension ThreadData {
             call.waiter?.signal()
             return true
         }
-        if receiver.isDeleted { return false }
-        if receiver.threadData !== self {
-            // The receiver moved to another thread after the post: its events move along.
-            receiver.threadData.post(entryPointer.pointee)
+        // Atomic read: a receiver that moved away may be moving again in its new thread.
+        let home = receiver.postingThreadData
+        if home !== self {
+            // The receiver moved to another thread after the post: its events move along
+            // (its new thread drops them if it was deleted there).
+            home.post(entryPointer.pointee)
             return false
         }
+        if receiver.isDeleted { return false }
         // The entry is read in place (the batch keeps it alive): no copy per event.
         let event = entryPointer.pointee.event
         if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {

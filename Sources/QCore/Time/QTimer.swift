@@ -106,7 +106,7 @@ open class QTimer: QObject {
         let interval = clamped(msec, for: context)
         if interval == 0 {
             if let context {
-                context.threadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(body), priority: 0))
+                context.postingThreadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(body), priority: 0))
             } else {
                 ThreadData.current.post(PostedEvent(receiver: nil, event: ClosureCallEvent(body), priority: 0))
             }
@@ -122,8 +122,8 @@ open class QTimer: QObject {
             }
             timer.begin(interval, timerType)
         }
-        if let context, !context.threadData.isCurrent {
-            context.threadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(start), priority: 0))
+        if let context, !context.postingThreadData.isCurrent {
+            context.postingThreadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(start), priority: 0))
         } else {
             start()
         }
