@@ -115,7 +115,10 @@ open class QCoreApplication: QObject {
     /// Queues `event` for `receiver` (thread-safe); it is delivered by the receiver's thread's
     /// loop, higher priority first, FIFO within a priority.
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
-        receiver.postingThreadData.post(PostedEvent(receiver: receiver, event: event, priority: priority))
+        let bits = receiver.threadDataBits.load(ordering: .acquiring)
+        // Safe: the bits always hold the address of a live ThreadData (QObject.threadDataBits).
+        unowned(unsafe) let data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+        data.post(PostedEvent(receiver: receiver, event: event, priority: priority))
     }
 
     /// Delivers `event` now (filters, then `event()`); returns the handler's result.

@@ -78,6 +78,14 @@ extension QObject {
 extension QObject {
     /// The object's thread data as another thread sees it (race-free with `moveToThread`).
     /// Unretained: a thread's data lives while its thread runs or any object lives in it.
+    /// Runs `body` with the object's thread data, as `postingThreadData`, without retaining it.
+    @inline(__always)
+    func withPostingThreadData<R>(_ body: (ThreadData) -> R) -> R {
+        // Safe: the bits always hold the address of a live ThreadData (see above).
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
+            ._withUnsafeGuaranteedRef(body)
+    }
+
     var postingThreadData: ThreadData {
         // Safe: the bits always hold the address of a live ThreadData (see above).
         Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)

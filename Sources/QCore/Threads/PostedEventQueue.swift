@@ -125,9 +125,10 @@ extension ThreadData {
             call.waiter?.signal()
             return true
         }
-        // Atomic read: a receiver that moved away may be moving again in its new thread.
-        let home = receiver.postingThreadData
-        if home !== self {
+        // Atomic read (compared as an address, no reference counting): a receiver that moved
+        // away may be moving again in its new thread.
+        if receiver.threadDataBits.load(ordering: .acquiring) != UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) {
+            let home = receiver.postingThreadData
             // The receiver moved to another thread after the post: its events move along
             // (its new thread drops them if it was deleted there).
             home.post(entryPointer.pointee)
