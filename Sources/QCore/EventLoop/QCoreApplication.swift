@@ -115,9 +115,7 @@ open class QCoreApplication: QObject {
     /// Queues `event` for `receiver` (thread-safe); it is delivered by the receiver's thread's
     /// loop, higher priority first, FIFO within a priority.
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
-        let bits = receiver.threadDataBits.load(ordering: .acquiring)
-        // Safe: the bits always hold the address of a live ThreadData (QObject.threadDataBits).
-        unowned(unsafe) let data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+        unowned(unsafe) let data = receiver.postingThreadData
         data.post(PostedEvent(receiver: receiver, event: event, priority: priority))
     }
 

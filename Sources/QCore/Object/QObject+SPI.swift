@@ -37,9 +37,6 @@ extension QIODevice {
         if mode == .notOpen { endTransaction() }
     }
 
-    /// Appends received bytes to the read buffer.
-    public func qkitAppendToReadBuffer(_ bytes: UnsafeRawBufferPointer) { readBuffer.append(bytes) }
-
     /// Reads up to `maxCount` bytes straight into the read buffer's tail with `fill` (returns
     /// the bytes kept: what `fill` returned, clamped to 0...maxCount).
     public func qkitReadIntoBuffer(maxCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Int {

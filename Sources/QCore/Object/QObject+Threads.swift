@@ -64,7 +64,7 @@ extension QObject {
             }
         }
         threadData = target
-        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(target).toOpaque()), ordering: .releasing)
+        publishThreadData()
         if let extra {
             // Other threads add and remove incoming connections under the registry lock.
             connectionRegistryLock.withLock {
@@ -77,18 +77,14 @@ extension QObject {
 
 extension QObject {
     /// The object's thread data as another thread sees it (race-free with `moveToThread`).
-    /// Unretained: a thread's data lives while its thread runs or any object lives in it.
-    /// Runs `body` with the object's thread data, as `postingThreadData`, without retaining it.
-    @inline(__always)
-    func withPostingThreadData<R>(_ body: (ThreadData) -> R) -> R {
-        // Safe: the bits always hold the address of a live ThreadData (see above).
-        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
-            ._withUnsafeGuaranteedRef(body)
-    }
-
     var postingThreadData: ThreadData {
-        // Safe: the bits always hold the address of a live ThreadData (see above).
+        // Safe, unretained: a thread's data lives while its thread runs or any object lives in it.
         Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
             .takeUnretainedValue()
+    }
+
+    /// Copies `threadData`'s address to `threadDataBits` (after every assignment).
+    func publishThreadData() {
+        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)
     }
 }

@@ -24,7 +24,7 @@ open class QObject {
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
     public init(parent: QObject? = nil) {
         threadData = ThreadData.current
-        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)
+        publishThreadData()
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)
         #endif
@@ -36,7 +36,7 @@ open class QObject {
     /// they belong to the thread, not to the program).
     init(threadData: ThreadData) {
         self.threadData = threadData
-        threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)
+        publishThreadData()
         state.insert(.uncounted)
         adoptDeclaredSignals()
     }
@@ -165,7 +165,6 @@ struct ObjectState: OptionSet {
 private let liveObjectCount = Atomic<Int>(0)
 #endif
 
-/// The rarely used parts of a QObject.
 /// Whether an object's destruction has begun, readable from any thread.
 @usableFromInline
 final class LifeToken: Sendable {
@@ -174,6 +173,7 @@ final class LifeToken: Sendable {
     @usableFromInline init() {}
 }
 
+/// The rarely used parts of a QObject.
 final class ObjectExtra {
     /// Set when the object's destruction begins; queued calls hold it, so they are dropped
     /// even when their connection was removed (by a disconnect or the sender's end) before.

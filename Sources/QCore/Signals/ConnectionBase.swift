@@ -38,7 +38,7 @@ class ConnectionBase {
         self.methodKey = methodKey
         self.canQueue = canQueue
         self.receiverLife = receiver?.extraData.lifeToken
-        if let receiver { setReceiverThread(receiver.threadData) }
+        if let receiver { setReceiverThread(receiver.postingThreadData) }
     }
 
     @inline(__always) @usableFromInline var isAlive: Bool { alive.load(ordering: .relaxed) }
