@@ -9,14 +9,14 @@ import Glibc
 
 /// Prints one line per event, flushed at once, and counts them for the summary.
 final class Log: @unchecked Sendable {
-    private let lines = Mutex<Int>(0)
+    private let lines = Atomic<Int>(0)
     func say(_ text: String) {
-        lines.withLock { $0 += 1 }
+        lines.add(1, ordering: .relaxed)
         // Unbuffered, one line per write: the trace reads right when piped.
         let line = text + "\n"
         _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
     }
-    var count: Int { lines.withLock { $0 } }
+    var count: Int { lines.load(ordering: .relaxed) }
 }
 
 /// A counter with a typed signal, as a Qt class would declare it.

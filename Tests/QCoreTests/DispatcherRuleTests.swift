@@ -177,7 +177,7 @@ struct DispatcherRuleTests {
         let ctx = QObject()
         ctx.moveToThread(t)
         t.start()
-        let ran = Mutex<ObjectIdentifier?>(nil)
+        let ran = Guarded<ObjectIdentifier?>(nil)
         QTimer.singleShot(1, context: ctx) { ran.withLock { $0 = ObjectIdentifier(QThread.currentThread) } }
         #expect(spinLoop { ran.withLock { $0 } != nil })
         #expect(ran.withLock { $0 } == ObjectIdentifier(t))

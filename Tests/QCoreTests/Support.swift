@@ -6,7 +6,7 @@ import Testing
 
 /// Records what happened, in order.
 final class Trace: @unchecked Sendable {
-    private let lock = Mutex<[String]>([])
+    private let lock = Guarded<[String]>([])
     func add(_ entry: String) { lock.withLock { $0.append(entry) } }
     var entries: [String] { lock.withLock { $0 } }
     func clear() { lock.withLock { $0.removeAll() } }

@@ -6,8 +6,8 @@ import Testing
 
 /// A receiver that records which thread ran its slot.
 final class ThreadProbe: QObject, @unchecked Sendable {
-    let values = Mutex<[Int]>([])
-    let threads = Mutex<[ObjectIdentifier]>([])
+    let values = Guarded<[Int]>([])
+    let threads = Guarded<[ObjectIdentifier]>([])
     func record(_ v: Int) {
         values.withLock { $0.append(v) }
         threads.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
@@ -128,7 +128,7 @@ struct ThreadTests {
     @Test("running timers restart in the new thread with the same interval")
     func timersMoveAlong() {
         final class Ticker: QObject, @unchecked Sendable {
-            let ticks = Mutex<[ObjectIdentifier]>([])
+            let ticks = Guarded<[ObjectIdentifier]>([])
             override func timerEvent(_ event: QTimerEvent) {
                 ticks.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
             }
@@ -148,7 +148,7 @@ struct ThreadTests {
     @Test("posted events follow an object moved to another thread")
     func postedEventsMoveAlong() {
         final class Sink: QObject, @unchecked Sendable {
-            let threads = Mutex<[ObjectIdentifier]>([])
+            let threads = Guarded<[ObjectIdentifier]>([])
             override func customEvent(_ event: QEvent) {
                 threads.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) }
             }
@@ -192,7 +192,7 @@ struct ThreadTests {
     @Test("an object belongs to the thread that created it")
     func creatorThreadAffinity() {
         final class Maker: QThread, @unchecked Sendable {
-            let made = Mutex<QObject?>(nil)
+            let made = Guarded<QObject?>(nil)
             var madeThread: ObjectIdentifier?
             override func run() {
                 let o = QObject()

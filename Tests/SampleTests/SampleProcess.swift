@@ -9,8 +9,8 @@ import Synchronization
 final class SampleProcess: @unchecked Sendable {
     private let process = Process()
     private let output = Pipe()
-    private let lines = Mutex<[String]>([])
-    private let partial = Mutex<String>("")
+    private let lines = Guarded<[String]>([])
+    private let partial = Guarded<String>("")
 
     /// The folder holding the built samples (beside the test binary: `.build/<config>/`).
     static let binaries: URL = {

@@ -32,3 +32,28 @@ public func openDescriptorCount() -> Int {
     for fd in 0..<4096 where fcntl(Int32(fd), F_GETFD) != -1 { count += 1 }
     return count
 }
+
+/// A value guarded by a pthread mutex, for test state shared between threads
+/// (`Synchronization.Mutex` uses a futex that ThreadSanitizer cannot see on Linux).
+public final class Guarded<Value>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the value while holding the lock.
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}

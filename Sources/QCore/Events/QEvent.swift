@@ -73,7 +73,7 @@ open class QEvent {
     }
 }
 
-private let registeredEventTypes = Mutex<Set<Int>>([])
+private let registeredEventTypes = Locked<Set<Int>>([])
 
 /// Qt's `QTimerEvent`: delivered to `timerEvent(_:)` for timers from `startTimer`.
 open class QTimerEvent: QEvent {

@@ -16,7 +16,7 @@ enum Diagnostics {
     }()
 
     /// Warnings seen so far (tests read it to prove a misuse was reported).
-    static let warnings = Mutex<[String]>([])
+    static let warnings = Locked<[String]>([])
 
     /// Qt's `qWarning()`: reports defined misuse; the call then does what Qt documents.
     static func warning(_ message: String) {

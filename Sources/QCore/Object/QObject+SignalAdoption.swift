@@ -21,7 +21,7 @@ extension QObject {
 
 /// Per-class list of the offsets of stored properties whose type is a signal.
 enum SignalFieldCache {
-    private static let cache = Mutex<[ObjectIdentifier: [Int]]>([:])
+    private static let cache = Locked<[ObjectIdentifier: [Int]]>([:])
 
     static func offsets(of type: QObject.Type) -> [Int] {
         let key = ObjectIdentifier(type)

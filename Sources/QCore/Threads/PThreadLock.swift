@@ -30,3 +30,16 @@ final class PThreadLock: @unchecked Sendable {
 /// The lock that guards connection bookkeeping shared between threads: a receiver's list of
 /// incoming connections, a connection's receiver thread. Emitting never takes it.
 let connectionRegistryLock = PThreadLock()
+
+/// A value guarded by a `PThreadLock`. QKit uses it instead of `Synchronization.Mutex`, whose
+/// Linux futex ThreadSanitizer cannot see (every access would be reported as a race).
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = PThreadLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    @inline(__always) func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        try lock.withLock { try body(&value) }
+    }
+}
