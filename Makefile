@@ -28,9 +28,9 @@ demo: deps
 # Each sanitizer builds into its own folder (.build-tsan, .build-asan; git-ignored).
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan
+	QKIT_SANITIZED=1 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 \
+	QKIT_SANITIZED=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 \
 		$(SWIFT) test --skip-build --no-parallel --sanitize=address --scratch-path .build-asan
 
 # The stress suite at full size (1,000 local clients, a 10 s UDP flood, 200 storm rounds);

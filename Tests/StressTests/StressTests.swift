@@ -15,6 +15,9 @@ enum Scale {
     static let messagesPerClient = full ? 50 : 10
     static let floodSeconds = full ? 10 : 1
     static let stormRounds = full ? 200 : 30
+    /// Under a sanitizer (`make sanitize` sets QKIT_SANITIZED) everything runs 5-20x slower:
+    /// the responsiveness bounds widen, the behaviour checked stays the same.
+    static let sanitized = getenv("QKIT_SANITIZED") != nil
 }
 
 /// Raises the soft descriptor limit to `wanted` (or the hard limit) for the test's duration.
@@ -169,8 +172,8 @@ struct UdpFloodTests {
         #expect(sent > 0)
         #expect(sent == received + drops, "sent \(sent), received \(received), dropped \(drops)")
         let expectedTicks = Scale.floodSeconds * 100
-        #expect(ticks >= expectedTicks / 2, "timer ticks \(ticks) of ~\(expectedTicks)")
-        #expect(longestGapMs < 500, "longest timer gap \(longestGapMs) ms")
+        #expect(ticks >= expectedTicks / (Scale.sanitized ? 10 : 2), "timer ticks \(ticks) of ~\(expectedTicks)")
+        #expect(longestGapMs < (Scale.sanitized ? 2000 : 500), "longest timer gap \(longestGapMs) ms")
         print("UDP flood: sent \(sent), received \(received), kernel drops \(drops), timer ticks \(ticks), longest gap \(longestGapMs) ms")
     }
 }
