@@ -57,10 +57,10 @@ let package = Package(
             path: "Samples/SampleSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        // Loop helpers shared by the test targets (spinLoop, pump, openDescriptorCount).
+        // Helpers shared by the test targets (spinLoop, pump, openDescriptorCount, capturedWarnings).
         .target(
             name: "QKitTestSupport",
-            dependencies: ["QCore"],
+            dependencies: ["QCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

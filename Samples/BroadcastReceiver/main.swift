@@ -26,7 +26,7 @@ let socket = QUdpSocket()
 sample.onCleanup { socket.close() }
 
 if !socket.bind(.anyIPv4, flags.port, [.shareAddress, .reuseAddressHint]) {
-    sample.fail(socket.error.qtName, socket.errorString)
+    sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
 }
 let printer = DatagramPrinter(socket, count: flags.count, sample: sample)
 sample.onTimeout = { say("timeout \(printer.received)/\(flags.count)") }

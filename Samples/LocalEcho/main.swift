@@ -68,7 +68,7 @@ socket.readyRead.connect(receiver: socket) { socket in
     }
 }
 socket.errorOccurred.connect { error in
-    sample.fail(error.qtName, socket.errorString)
+    sample.fail(error.qtName, socket.errorString, detail: socket.errorDetail)
 }
 socket.connectToServer(flags.name)
 sample.run()

@@ -48,7 +48,7 @@ socket.readyRead.connect {
 socket.errorOccurred.connect { error in
     // The server closes after its one frame (PeerClosedError), as Qt's client expects.
     if error == .peerClosed && done { return }
-    sample.fail(error.qtName, socket.errorString)
+    sample.fail(error.qtName, socket.errorString, detail: socket.errorDetail)
 }
 socket.connectToServer(flags.name)
 sample.run()

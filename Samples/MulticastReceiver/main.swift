@@ -36,9 +36,9 @@ sample.onCleanup {
 
 let isIPv6 = group.protocol == .ipv6
 if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, flags.port, [.shareAddress, .reuseAddressHint]) {
-    sample.fail(socket.error.qtName, socket.errorString)
+    sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
 } else if !socket.joinMulticastGroup(group, iface) {
-    sample.fail(socket.error.qtName, socket.errorString)
+    sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
 } else {
     say("joined \(group) on \(iface?.name ?? "default")")
 }

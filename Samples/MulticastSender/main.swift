@@ -36,7 +36,7 @@ sample.onCleanup { socket.close() }
 
 let isIPv6 = group.protocol == .ipv6
 if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, 0) {
-    sample.fail(socket.error.qtName, socket.errorString)
+    sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
 }
 socket.setSocketOption(.multicastTtl, flags.ttl)
 if let name = flags.interface { socket.multicastInterface = try parseInterface(name) }

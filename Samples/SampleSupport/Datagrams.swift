@@ -16,7 +16,7 @@ public final class MessageSender {
         timer.timeout.connect { [unowned self] in
             let text = "\(label) message \(self.sent + 1)"
             guard socket.writeDatagram(text, address, port) >= 0 else {
-                sample.fail(socket.error.qtName, socket.errorString)
+                sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
                 return
             }
             self.sent += 1

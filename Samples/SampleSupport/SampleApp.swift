@@ -118,9 +118,11 @@ public final class SampleApp {
         QCoreApplication.exit(code)
     }
 
-    /// Prints `error: <QtEnumName>: <errorString>` and ends with exit code 3.
-    public func fail(_ qtName: String, _ errorString: String) {
-        say("error: \(qtName): \(errorString)")
+    /// Prints `error: <QtEnumName>: <errorString>`, followed by ` (<detail>)` when QKit's
+    /// `errorDetail` says more than Qt's text, and ends with exit code 3.
+    public func fail(_ qtName: String, _ errorString: String, detail: String = "") {
+        let more = detail.isEmpty || detail == errorString ? "" : " (\(detail))"
+        say("error: \(qtName): \(errorString)\(more)")
         finish(SampleExit.socketError)
     }
 
@@ -140,7 +142,7 @@ extension SampleApp {
         if server.listen(name) {
             say("listening \(server.fullServerName)")
         } else {
-            fail(server.serverError.qtName, server.errorString)
+            fail(server.serverError.qtName, server.errorString, detail: server.errorDetail)
         }
     }
 }

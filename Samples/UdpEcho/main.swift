@@ -37,7 +37,7 @@ if !flags.client {
     let sample = SampleApp(timeoutMs: flags.timeoutMs) { say("timeout") }
     sample.onCleanup { socket.close() }
     if !socket.bind(try parseAddress(flags.bind), flags.port) {
-        sample.fail(socket.error.qtName, socket.errorString)
+        sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
     } else {
         say("listening \(socket.localAddress) \(socket.localPort)")
     }
@@ -65,7 +65,7 @@ let window = 32
 @MainActor func sendMore() {
     while sent < flags.count && sent - received < window {
         guard socket.writeDatagram(payload(sent + 1), server, flags.port) >= 0 else {
-            sample.fail(socket.error.qtName, socket.errorString)
+            sample.fail(socket.error.qtName, socket.errorString, detail: socket.errorDetail)
             return
         }
         sent += 1
@@ -87,7 +87,7 @@ socket.readyRead.connect(receiver: socket) { socket in
     }
 }
 socket.errorOccurred.connect { error in
-    sample.fail(error.qtName, socket.errorString)
+    sample.fail(error.qtName, socket.errorString, detail: socket.errorDetail)
 }
 if flags.count == 0 {
     say("done 0/0")

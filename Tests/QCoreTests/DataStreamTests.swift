@@ -334,7 +334,9 @@ struct IODeviceTransactionTests {
         pipe.feed("ab")
         pipe.startTransaction()
         _ = pipe.read(1)
-        pipe.startTransaction()
+        let warnings = capturedWarnings { pipe.startTransaction() }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasSuffix("Called while transaction already in progress") == true)
         _ = pipe.read(1)
         pipe.rollbackTransaction()
         #expect(pipe.readAll() == Array("ab".utf8))

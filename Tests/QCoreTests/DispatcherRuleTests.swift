@@ -125,7 +125,8 @@ struct DispatcherRuleTests {
     @Test("singleShot with a negative delay warns and fires after 1 ms")
     func singleShotNegative() {
         var fired = false
-        QTimer.singleShot(-10) { fired = true }
+        let warnings = capturedWarnings { QTimer.singleShot(-10) { fired = true } }
+        #expect(warnings == ["QTimer: negative interval -10 ms; using 1 ms"])
         #expect(spinLoop { fired })
     }
 

@@ -229,8 +229,10 @@ struct EmissionTests {
     @Test("unique with a closure is refused with a warning")
     func uniqueClosureRefused() {
         let s = Signal<Int>()
-        let c = s.connect(options: .unique) { _ in }
-        #expect(!c.isValid)
+        var c: Connection?
+        let warnings = capturedWarnings { c = s.connect(options: .unique) { _ in } }
+        #expect(warnings == ["Signal.connect: unique connections require a receiver method, not a closure"])
+        #expect(c?.isValid == false)
         #expect(s.receiverCount == 0)
     }
 

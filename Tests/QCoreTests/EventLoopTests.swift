@@ -178,8 +178,9 @@ struct EventLoopTests {
             inner = loop.exec()
             loop.quit()
         }
-        loop.exec()
+        let warnings = capturedWarnings { loop.exec() }
         #expect(inner == -1)
+        #expect(warnings == ["QEventLoop::exec: QEventLoop has already called exec()"])
     }
 
     @Test("isRunning is true from exec until exit")

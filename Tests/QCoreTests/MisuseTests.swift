@@ -58,9 +58,13 @@ struct MisuseTests {
         }
         let app = QCoreApplication(arguments: ["t"])
         let r = Runner(app)
-        r.start()
-        #expect(r.wait(3000))
+        let warnings = capturedWarnings {
+            r.start()
+            #expect(r.wait(3000))
+        }
         #expect(r.code == -1)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("QCoreApplication::exec: Must be called from the main thread") == true)
     }
 
     @Test("moveToThread from a thread other than the object's is refused with a warning")
@@ -74,11 +78,61 @@ struct MisuseTests {
         }
         _ = QThread.currentThread
         let o = QObject()
+        o.objectName = "moved"
         let m = Mover(o)
-        m.start()
-        #expect(m.wait(3000))
+        let warnings = capturedWarnings {
+            m.start()
+            #expect(m.wait(3000))
+        }
         #expect(!m.result)
         #expect(o.thread === QThread.currentThread)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("QObject::moveToThread: Current thread (") == true)
+        #expect(warnings.first?.contains("Cannot move QObject 'moved' to") == true)
+    }
+
+    @Test("moveToThread of an object living in a thread not started yet is refused from another thread")
+    func moveFromUnstartedThreadRefused() {
+        let worker = QThread()
+        let o = QObject()
+        #expect(o.moveToThread(worker))
+        let warnings = capturedWarnings { #expect(!o.moveToThread(QThread.currentThread)) }
+        #expect(o.thread === worker)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("QObject::moveToThread: Current thread (") == true)
+        o.delete()
+    }
+
+    @Test("moveToThread of an object living in a running thread is refused from another thread")
+    func moveFromRunningThreadRefused() {
+        let worker = QThread()
+        let o = QObject()
+        #expect(o.moveToThread(worker))
+        worker.start()
+        let warnings = capturedWarnings { #expect(!o.moveToThread(QThread.currentThread)) }
+        #expect(o.thread === worker)
+        #expect(warnings.count == 1)
+        // Its own thread may still move it: back here, then it is deleted here.
+        nonisolated(unsafe) let here = QThread.currentThread
+        QMetaObject.invokeMethod(o, type: .blockingQueued) { o in _ = o.moveToThread(here) }
+        worker.quit()
+        #expect(worker.wait(3000))
+        #expect(o.thread === QThread.currentThread)
+        o.delete()
+    }
+
+    @Test("moveToThread of an object living in a finished thread is refused from another thread")
+    func moveFromFinishedThreadRefused() {
+        let worker = QThread()
+        let o = QObject()
+        #expect(o.moveToThread(worker))
+        worker.start()
+        worker.quit()
+        #expect(worker.wait(3000))
+        let warnings = capturedWarnings { #expect(!o.moveToThread(QThread.currentThread)) }
+        #expect(o.thread === worker)
+        #expect(warnings.count == 1)
+        o.delete()
     }
 }
 

@@ -85,7 +85,8 @@ struct TimerTests {
         var fired = false
         t.isSingleShot = true
         t.timeout.connect { fired = true }
-        t.start(-5)
+        let warnings = capturedWarnings { t.start(-5) }
+        #expect(warnings == ["QTimer: negative interval -5 ms on QTimer; using 1 ms"])
         #expect(t.interval == 1)
         #expect(t.isActive)
         #expect(spinLoop { fired })

@@ -165,7 +165,8 @@ struct LocalIOTests {
         record(c, into: log)
         #expect(!c.waitForReadyRead(20))
         #expect(c.error == .socketTimeout && c.state == .connected)
-        #expect(c.errorString.hasPrefix("QLocalSocket: Socket operation timed out"))
+        #expect(c.errorString == "QLocalSocket: Socket operation timed out")
+        #expect(c.errorDetail == "waitForReadyRead on \(c.fullServerName): no data within 20 ms")
         #expect(log.entries == ["errorOccurred(socketTimeout,state=connected)"])
         c.abort(); end.abort(); server.close()
     }
@@ -289,12 +290,18 @@ struct LocalServerTests {
         let server = QLocalServer()
         #expect(!server.listen(""))
         #expect(server.serverError == .hostNotFound)
-        #expect(server.errorString.hasPrefix("QLocalServer::listen: Name error"))
+        #expect(server.errorString == "QLocalServer::listen: Name error")
+        #expect(server.errorDetail == "listen: the name is empty")
         #expect(!server.listen("no-such-dir-\(getpid())/x"))
         #expect(server.serverError == .hostNotFound)
-        #expect(!server.listen("/tmp/" + String(repeating: "y", count: 120)))
-        #expect(server.serverError == .unknownSocket)
-        #expect(server.errorString.hasPrefix("QLocalServer::listen: Unknown error 0"))
+        #expect(server.errorString == "QLocalServer::listen: Name error")
+        #expect(server.errorDetail.hasSuffix("no-such-dir-\(getpid())/x: No such file or directory"))
+        // Qt 6.12 answers a path over the limit with the same Name error.
+        let long = "/tmp/" + String(repeating: "y", count: 120)
+        #expect(!server.listen(long))
+        #expect(server.serverError == .hostNotFound)
+        #expect(server.errorString == "QLocalServer::listen: Name error")
+        #expect(server.errorDetail == "listen \(long): longer than 106 bytes")
         #expect(!server.isListening && server.socketDescriptor == -1 && server.fullServerName.isEmpty)
     }
 
@@ -305,7 +312,8 @@ struct LocalServerTests {
         let name = uniqueName("twice")
         #expect(server.listen(name))
         #expect(server.serverError == .hostNotFound)
-        #expect(!server.listen(uniqueName("other")))
+        let warnings = capturedWarnings { #expect(!server.listen(uniqueName("other"))) }
+        #expect(warnings == ["QLocalServer::listen() called when already listening on \(server.fullServerName)"])
         #expect(server.serverName == name)
         server.close()
         #expect(server.serverError == .unknownSocket && server.errorString.isEmpty)

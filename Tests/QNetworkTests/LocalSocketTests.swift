@@ -79,7 +79,8 @@ struct LocalConnectTests {
         c.connectToServer(name)
         #expect(log.entries == ["stateChanged(connecting)", "errorOccurred(serverNotFound,state=connecting)", "stateChanged(unconnected)"])
         #expect(c.error == .serverNotFound)
-        #expect(c.errorString.hasPrefix("QLocalSocket::connectToServer: Invalid name"))
+        #expect(c.errorString == "QLocalSocket::connectToServer: Invalid name")
+        #expect(c.errorDetail == "connect \(ProcessInfoLike.tempPath)/\(name): No such file or directory")
         #expect(nameInsideError == name)
         #expect(c.serverName.isEmpty && c.fullServerName.isEmpty && !c.isOpen)
     }
@@ -89,9 +90,13 @@ struct LocalConnectTests {
         let c = QLocalSocket()
         c.connectToServer("")
         #expect(c.error == .serverNotFound && c.state == .unconnected)
-        c.connectToServer("/tmp/" + String(repeating: "x", count: 110))
+        #expect(c.errorString == "QLocalSocket::connectToServer: Invalid name")
+        #expect(c.errorDetail == "connect: the name is empty")
+        let long = "/tmp/" + String(repeating: "x", count: 110)
+        c.connectToServer(long)
         #expect(c.error == .serverNotFound)
-        #expect(c.errorString.contains("Invalid name"))
+        #expect(c.errorString == "QLocalSocket::connectToServer: Invalid name")
+        #expect(c.errorDetail == "connect: \(long): the path is longer than 106 bytes")
     }
 
     @Test("a stale socket file refuses clients, and a server gets AddressInUseError until removeServer")
@@ -102,11 +107,13 @@ struct LocalConnectTests {
         let c = QLocalSocket()
         c.connectToServer(name)
         #expect(c.error == .connectionRefused)
-        #expect(c.errorString.hasPrefix("QLocalSocket::connectToServer: Connection refused"))
+        #expect(c.errorString == "QLocalSocket::connectToServer: Connection refused")
+        #expect(c.errorDetail == "connect \(path): Connection refused")
         let server = QLocalServer()
         #expect(!server.listen(name))
         #expect(server.serverError == .addressInUse)
-        #expect(server.errorString.hasPrefix("QLocalServer::listen: Address in use"))
+        #expect(server.errorString == "QLocalServer::listen: Address in use")
+        #expect(server.errorDetail == "listen \(path): Address already in use")
         #expect(FileManagerLike.exists(path))
         #expect(!server.isListening && server.serverName.isEmpty && server.socketDescriptor == -1)
         #expect(QLocalServer.removeServer(name))
@@ -133,7 +140,8 @@ struct LocalConnectTests {
         let c = QLocalSocket()
         c.connectToServer(regular + "/sub")
         #expect(c.error == .unknownSocket)
-        #expect(c.errorString.hasPrefix("QLocalSocket::connectToServer: Unknown error \(ENOTDIR)"))
+        #expect(c.errorString == "QLocalSocket::connectToServer: Unknown error \(ENOTDIR)")
+        #expect(c.errorDetail == "connect \(regular)/sub: Not a directory")
         unlink(regular)
     }
 
@@ -180,6 +188,53 @@ struct LocalConnectTests {
         let end = server.nextPendingConnection()
         #expect(end?.serverName == name && end?.fullServerName == name)
         c.abort(); server.close()
+    }
+
+    @Test("a socket accepted by an abstract-namespace server carries the abstract option and the name")
+    func acceptedAbstractSocket() {
+        let server = QLocalServer()
+        server.socketOptions = .abstractNamespace
+        let name = uniqueName("abstract-accepted")
+        #expect(server.listen(name))
+        let c = QLocalSocket()
+        c.socketOptions = .abstractNamespace
+        c.connectToServer(name)
+        #expect(server.waitForNewConnection(2000).0)
+        let end = server.nextPendingConnection()
+        #expect(end?.socketOptions == .abstractNamespace)
+        #expect(end?.serverName == name && end?.fullServerName == name)
+        c.abort(); end?.abort(); server.close()
+    }
+
+    @Test("a socket accepted by a file-based server has no abstract option")
+    func acceptedFileSocket() {
+        guard let (server, c, end) = connectedPair("file-accepted") else { Issue.record("no pair"); return }
+        #expect(end.socketOptions.isEmpty)
+        #expect(end.fullServerName == server.fullServerName && end.serverName == server.serverName)
+        c.abort(); end.abort(); server.close()
+    }
+
+    @Test("setSocketDescriptor names the socket after its peer's address, abstract or file, as Qt 6 does")
+    func adoptedDescriptorNames() {
+        let server = QLocalServer()
+        server.socketOptions = .abstractNamespace
+        let name = uniqueName("adopt-abstract")
+        #expect(server.listen(name))
+        let helper = QLocalSocket()
+        helper.socketOptions = .abstractNamespace
+        helper.connectToServer(name)
+        let adopted = QLocalSocket()
+        #expect(adopted.setSocketDescriptor(dup(helper.socketDescriptor)))
+        #expect(adopted.socketOptions == .abstractNamespace)
+        #expect(adopted.serverName == name && adopted.fullServerName == name)
+        adopted.abort(); helper.abort(); server.close()
+
+        guard let (fileServer, c, end) = connectedPair("adopt-file") else { Issue.record("no pair"); return }
+        let copy = QLocalSocket()
+        #expect(copy.setSocketDescriptor(dup(c.socketDescriptor)))
+        #expect(copy.socketOptions.isEmpty)
+        #expect(copy.fullServerName == fileServer.fullServerName && copy.serverName == fileServer.serverName)
+        copy.abort(); c.abort(); end.abort(); fileServer.close()
     }
 
     @Test("setServerName then connectToServer(mode) uses that name")

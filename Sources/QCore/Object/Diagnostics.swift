@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -7,25 +6,24 @@ import Glibc
 
 /// Qt's message channel: `qWarning()` for defined misuse, a trap for undefined misuse.
 enum Diagnostics {
-    static let logger = Logger(label: "QKit")
-
     /// `QKIT_FATAL_WARNINGS=1` turns every warning into a trap, like Qt's `QT_FATAL_WARNINGS`.
     static let fatalWarnings: Bool = {
         guard let value = getenv("QKIT_FATAL_WARNINGS") else { return false }
         return String(cString: value) == "1"
     }()
 
-    /// Warnings seen so far (tests read it to prove a misuse was reported).
-    static let warnings = Locked<[String]>([])
-
-    /// Qt's `qWarning()`: reports defined misuse; the call then does what Qt documents.
+    /// Qt's `qWarning()`: reports defined misuse through swift-log (label "QKit", level
+    /// warning); the call then does what Qt documents. The logger is made per message, so a
+    /// handler bootstrapped at any time (a test's capture, an app's own) receives it.
     static func warning(_ message: String) {
         if fatalWarnings { fatalError(message) }
-        warnings.withLock { list in
-            list.append(message)
-            if list.count > 256 { list.removeFirst(list.count - 256) }
-        }
-        logger.warning("\(message)")
+        Logger(label: "QKit").warning("\(message)")
+    }
+
+    /// Qt's `qDebug()`: what failed and why, for an error whose `errorString` is Qt's terse
+    /// text (level debug, off unless the application's log handler asks for it).
+    static func debug(_ message: @autoclosure () -> String) {
+        Logger(label: "QKit").debug("\(message())")
     }
 
     /// Undefined misuse: traps with a message that names the object and the threads.

@@ -25,9 +25,9 @@ public func qkitWarning(_ message: String) { Diagnostics.warning(message) }
 @_spi(QKitInternal)
 public func qkitMisuse(_ message: String) -> Never { Diagnostics.misuse(message) }
 
-/// Warnings recorded so far (tests check that a misuse was reported).
+/// Qt's `qDebug()`: an error's detail, logged at debug level.
 @_spi(QKitInternal)
-public var qkitRecordedWarnings: [String] { Diagnostics.warnings.withLock { $0 } }
+public func qkitDebug(_ message: @autoclosure () -> String) { Diagnostics.debug(message()) }
 
 @_spi(QKitInternal)
 extension QIODevice {

@@ -11,9 +11,9 @@ extension QObject {
             Diagnostics.warning("QObject::moveToThread: Cannot move objects with a parent (\(describe(self)))")
             return false
         }
-        // Qt: only from the object's own thread; an object whose thread is not running may be
-        // pulled into the calling thread.
-        if !threadData.isCurrent && (threadData.isRunning || !target.isCurrent) {
+        // Qt 6: only from the object's own thread, whether that thread is running, not started
+        // yet or finished (the answer never depends on timing).
+        if !threadData.isCurrent {
             Diagnostics.warning(
                 "QObject::moveToThread: Current thread (\(ThreadData.currentDebugName)) is not the object's thread "
                     + "(\(threadData.debugName)). Cannot move \(describe(self)) to \(target.debugName).")

@@ -39,16 +39,17 @@ extension QLocalServer {
             pending.append(socket)
             return true
         } catch let e as Errno {
+            // Qt's text for any accept failure ("QLocalSocket::activated: Unknown error 24").
+            errorString = "QLocalSocket::activated: Unknown error \(e.code)"
+            errorDetail = "accept on \(fullServerName): \(e.reason)"
             if e.code == EMFILE || e.code == ENFILE || e.code == ENOBUFS || e.code == ENOMEM {
                 serverError = .socketResource
-                errorString = "QLocalServer: out of resources while accepting (\(e.reason))"
                 // Stop watching for a moment (the pending connection stays readable), then retry:
                 // the server keeps serving the clients it has.
                 acceptNotifier?.setEnabled(false)
                 QTimer.singleShot(100, context: self) { [weak self] in self?.updateAccepting() }
             } else {
                 serverError = .unknownSocket
-                errorString = "QLocalServer: accept failed (\(e.reason))"
             }
             return false
         } catch {

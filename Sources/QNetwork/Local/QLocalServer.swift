@@ -37,8 +37,11 @@ open class QLocalServer: QObject {
     public internal(set) var fullServerName = ""
     /// The last error (`.unknownSocket` when none). Qt: `serverError()`.
     public internal(set) var serverError: QAbstractSocket.SocketError = .unknownSocket
-    /// The last error's text. Qt: `errorString()`.
+    /// The last error's text, exactly as Qt words it. Qt: `errorString()`.
     public internal(set) var errorString = ""
+    /// What failed, on which path, and the OS's reason ("listen /tmp/x: Address already in
+    /// use"); empty when `errorString` is. QKit only; Qt has no counterpart.
+    public internal(set) var errorDetail = ""
     /// File permissions or the abstract namespace; set before `listen`. Qt: `socketOptions()`.
     public var socketOptions: SocketOptions = []
     /// How many accepted sockets wait for `nextPendingConnection` before the server stops
@@ -83,9 +86,12 @@ open class QLocalServer: QObject {
     /// Qt: `setSocketOptions()`.
     public func setSocketOptions(_ options: SocketOptions) { socketOptions = options }
 
-    func fail(_ code: QAbstractSocket.SocketError, _ text: String) -> Bool {
+    /// Records an error (Qt's text, and QKit's detail) and returns false.
+    func fail(_ code: QAbstractSocket.SocketError, _ text: String, detail: String) -> Bool {
         serverError = code
         errorString = text
+        errorDetail = detail
+        qkitDebug("\(qkitDescription): \(code.qtName): \(detail)")
         return false
     }
 
@@ -102,17 +108,20 @@ open class QLocalServer: QObject {
             qkitWarning("QLocalServer::listen() called when already listening on \(fullServerName)")
             return false
         }
-        guard !name.isEmpty else { return fail(.hostNotFound, "QLocalServer::listen: Name error (the name is empty)") }
+        guard !name.isEmpty else {
+            return fail(.hostNotFound, "QLocalServer::listen: Name error", detail: "listen: the name is empty")
+        }
         let abstract = socketOptions.contains(.abstractNamespace)
         let full = LocalName.fullName(name, abstract: abstract)
         guard let (address, _) = LocalName.address(name, abstract: abstract) else {
-            return fail(.unknownSocket, "QLocalServer::listen: Unknown error 0 (\(full) is longer than \(LocalName.maximumLength) bytes)")
+            return fail(.hostNotFound, "QLocalServer::listen: Name error",
+                        detail: "listen \(full): longer than \(LocalName.maximumLength) bytes")
         }
         let descriptor: Int32
         do {
             descriptor = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
         } catch let e as Errno {
-            return fail(.socketResource, "QLocalServer::listen: Unknown error \(e.code) (\(e.reason))")
+            return fail(.socketResource, "QLocalServer::listen: Unknown error \(e.code)", detail: "socket for \(full): \(e.reason)")
         } catch {
             return false
         }
@@ -126,12 +135,13 @@ open class QLocalServer: QObject {
             try Posix.startListening(descriptor, backlog: Int32(clamping: listenBacklogSize))
         } catch let e as Errno {
             Posix.close(descriptor)
-            let subject = " (\(full): \(e.reason))"
+            let detail = "listen \(full): \(e.reason)"
             switch e.code {
-            case EADDRINUSE: return fail(.addressInUse, "QLocalServer::listen: Address in use" + subject)
-            case EACCES, EPERM: return fail(.socketAccess, "QLocalServer::listen: Permission denied" + subject)
-            case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EROFS: return fail(.hostNotFound, "QLocalServer::listen: Name error" + subject)
-            default: return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(e.code)" + subject)
+            case EADDRINUSE: return fail(.addressInUse, "QLocalServer::listen: Address in use", detail: detail)
+            case EACCES, EPERM: return fail(.socketAccess, "QLocalServer::listen: Permission denied", detail: detail)
+            case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EROFS:
+                return fail(.hostNotFound, "QLocalServer::listen: Name error", detail: detail)
+            default: return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(e.code)", detail: detail)
             }
         } catch {
             Posix.close(descriptor)
@@ -177,7 +187,10 @@ open class QLocalServer: QObject {
             qkitWarning("QLocalServer::listen() called when already listening")
             return false
         }
-        guard descriptor >= 0 else { return fail(.unknownSocket, "QLocalServer::listen: Unknown error (invalid descriptor)") }
+        guard descriptor >= 0 else {
+            return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(EBADF)",
+                        detail: "listen(socketDescriptor:): \(descriptor) is not a descriptor")
+        }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         fd = descriptor
         if case .unix(let bytes)? = try? Posix.localAddress(descriptor) {
@@ -217,5 +230,6 @@ open class QLocalServer: QObject {
         fullServerName = ""
         serverError = .unknownSocket
         errorString = ""
+        errorDetail = ""
     }
 }

@@ -92,7 +92,7 @@ extension QLocalSocket {
         writeBuffer.removeAll()
         closeWhenFlushed = false
         if state == .connected {
-            report(.peerClosed, "QLocalSocket: Remote closed")
+            report(.peerClosed, "QLocalSocket: Remote closed", detail: "\(fullServerName): the peer closed the connection")
         }
         setState(.closing)
         finishDisconnect()

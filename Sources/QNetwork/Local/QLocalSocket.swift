@@ -60,6 +60,10 @@ public final class QLocalSocket: QIODevice {
     public internal(set) var state: LocalSocketState = .unconnected
     /// The last error (`.unknownSocket` until one happens). Qt: `error()`.
     public internal(set) var error: LocalSocketError = .unknownSocket
+    /// What the last error's operation was, on which path, and the OS's reason
+    /// ("connect /tmp/x: Connection refused"); `errorString` stays Qt's exact text.
+    /// QKit only; Qt has no counterpart.
+    public internal(set) var errorDetail = ""
     /// The name as given to `connectToServer`/`setServerName`; empty after a disconnect.
     /// Qt: `serverName()`.
     public internal(set) var serverName: String = ""
@@ -144,9 +148,13 @@ public final class QLocalSocket: QIODevice {
         stateChanged.emit(newState)
     }
 
-    func report(_ code: LocalSocketError, _ text: String) {
+    /// Sets `error`, `errorString` (Qt's text) and `errorDetail` (the text when empty), then
+    /// emits `errorOccurred`.
+    func report(_ code: LocalSocketError, _ text: String, detail: String = "") {
         error = code
         setErrorString(text)
+        errorDetail = detail.isEmpty ? text : detail
+        qkitDebug("\(qkitDescription): \(code.qtName): \(errorDetail)")
         errorOccurred.emit(code)
     }
 
@@ -169,13 +177,15 @@ public final class QLocalSocket: QIODevice {
         setState(.connecting)
         let abstract = socketOptions.contains(.abstractNamespace)
         guard let (address, full) = LocalName.address(serverName, abstract: abstract) else {
-            let why = serverName.isEmpty ? "the name is empty" : "the path is longer than \(LocalName.maximumLength) bytes"
-            return failConnect(.serverNotFound, "QLocalSocket::connectToServer: Invalid name (\(why))")
+            let why = serverName.isEmpty
+                ? "the name is empty" : "\(serverName): the path is longer than \(LocalName.maximumLength) bytes"
+            return failConnect(.serverNotFound, "QLocalSocket::connectToServer: Invalid name", detail: "connect: \(why)")
         }
         do {
             fd = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
         } catch let e as Errno {
-            return failConnect(.unsupportedSocketOperation, "QLocalSocket::connectToServer: Unsupported socket operation (\(e.reason))")
+            return failConnect(.unsupportedSocketOperation, "QLocalSocket::connectToServer: The socket operation is not supported",
+                               detail: "socket for \(serverName): \(e.reason)")
         } catch {
             return
         }
@@ -201,18 +211,19 @@ public final class QLocalSocket: QIODevice {
                 return
             }
             pendingAddress = nil
-            let subject = " (\(full): \(e.reason))"
+            let detail = "connect \(full): \(e.reason)"
+            let function = "QLocalSocket::connectToServer"
             switch e.code {
             case ENOENT:
-                failConnect(.serverNotFound, "QLocalSocket::connectToServer: Invalid name" + subject)
+                failConnect(.serverNotFound, "\(function): Invalid name", detail: detail)
             case ECONNREFUSED, EINVAL:
-                failConnect(.connectionRefused, "QLocalSocket::connectToServer: Connection refused" + subject)
+                failConnect(.connectionRefused, "\(function): Connection refused", detail: detail)
             case EACCES, EPERM:
-                failConnect(.socketAccess, "QLocalSocket::connectToServer: Socket access error" + subject)
+                failConnect(.socketAccess, "\(function): Socket access error", detail: detail)
             case ETIMEDOUT:
-                failConnect(.socketTimeout, "QLocalSocket::connectToServer: Socket operation timed out" + subject)
+                failConnect(.socketTimeout, "\(function): Socket operation timed out", detail: detail)
             default:
-                failConnect(.unknownSocket, "QLocalSocket::connectToServer: Unknown error \(e.code)" + subject)
+                failConnect(.unknownSocket, "\(function): Unknown error \(e.code)", detail: detail)
             }
         } catch {}
     }
@@ -235,8 +246,8 @@ public final class QLocalSocket: QIODevice {
         connected.emit()
     }
 
-    private func failConnect(_ code: LocalSocketError, _ text: String) {
-        report(code, text)
+    private func failConnect(_ code: LocalSocketError, _ text: String, detail: String) {
+        report(code, text, detail: detail)
         dropDescriptor()
         setState(.unconnected)
         serverName = ""
@@ -250,6 +261,8 @@ public final class QLocalSocket: QIODevice {
 
     /// Adopts a connected descriptor (accepted by a server): no signals. QLocalServer uses it.
     func adoptAccepted(_ descriptor: Int32, serverPath: String, abstract: Bool) {
+        // Qt 6 reads the option back from the accepted socket's address (set while Unconnected).
+        if abstract { socketOptions.insert(.abstractNamespace) }
         fd = descriptor
         state = .connected
         serverName = abstract ? serverPath : LocalName.lastComponent(serverPath)
@@ -268,10 +281,26 @@ public final class QLocalSocket: QIODevice {
         let flags = fcntl(descriptor, F_GETFL)
         _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        nameAfterAddress(descriptor)
         qkitSetOpenMode(mode)
         setState(socketState)
         if socketState == .connected { armReading() }
         return true
+    }
+
+    /// As Qt 6 does for an adopted descriptor: the names (and the abstract option) come from
+    /// the peer's address, or from the socket's own when the peer has none (accepted sockets).
+    private func nameAfterAddress(_ descriptor: Int32) {
+        var bytes: [UInt8] = []
+        if case .unix(let peer)? = try? Posix.peerAddress(descriptor) { bytes = peer }
+        if bytes.isEmpty, case .unix(let local)? = try? Posix.localAddress(descriptor) { bytes = local }
+        guard !bytes.isEmpty else { return }
+        let abstract = bytes.first == 0
+        let name = String(decoding: abstract ? bytes.dropFirst() : bytes.prefix { $0 != 0 }, as: UTF8.self)
+        guard !name.isEmpty else { return }
+        fullServerName = name
+        serverName = abstract ? name : LocalName.lastComponent(name)
+        if abstract { socketOptions.insert(.abstractNamespace) } else { socketOptions.remove(.abstractNamespace) }
     }
 
     func dropDescriptor() {

@@ -22,6 +22,10 @@ open class QAbstractSocket: QIODevice {
     public internal(set) var state: SocketState = .unconnected
     /// The last error (`.unknownSocket` until one happens). Qt: `error()`.
     public internal(set) var error: SocketError = .unknownSocket
+    /// What the last error's operation was, on which address, and the OS's reason
+    /// ("bind 127.0.0.1:45454: Address already in use"); `errorString` stays Qt's exact text.
+    /// QKit only; Qt has no counterpart.
+    public internal(set) var errorDetail = ""
 
     /// The descriptor, −1 when there is none. Qt: `socketDescriptor()`.
     public var socketDescriptor: Int32 { fd }
@@ -63,17 +67,14 @@ open class QAbstractSocket: QIODevice {
         stateChanged.emit(newState)
     }
 
-    /// Sets `error` and `errorString`, then emits `errorOccurred`.
-    func report(_ code: SocketError, _ text: String) {
+    /// Sets `error`, `errorString` (Qt's text) and `errorDetail`, then emits `errorOccurred`.
+    /// An empty `detail` repeats the text.
+    func report(_ code: SocketError, _ text: String, detail: String = "") {
         error = code
         setErrorString(text)
+        errorDetail = detail.isEmpty ? text : detail
+        qkitDebug("\(qkitDescription): \(code.qtName): \(errorDetail)")
         errorOccurred.emit(code)
-    }
-
-    /// Sets `error` and `errorString` without a signal.
-    func record(_ code: SocketError, _ text: String) {
-        error = code
-        setErrorString(text)
     }
 
     /// Refreshes localAddress/localPort from the descriptor.

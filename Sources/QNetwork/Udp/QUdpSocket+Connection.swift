@@ -20,7 +20,7 @@ extension QUdpSocket {
         setState(.hostLookup)
         let subject = "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
         guard !host.isNull else {
-            report(.hostNotFound, "Host not found (\(subject))")
+            report(.hostNotFound, "Host not found", detail: "connectToHost \(subject): null address")
             setState(.unconnected)
             return
         }
@@ -35,10 +35,8 @@ extension QUdpSocket {
         do {
             _ = try Posix.connect(fd, destination(for: host, port: port))
         } catch let e as Errno {
-            let (code, text) = e.code == ECONNREFUSED
-                ? (.connectionRefused, "Connection refused" + SocketErrors.detail(e, subject))
-                : (SocketError.network, "Network unreachable" + SocketErrors.detail(e, subject))
-            report(code, text)
+            let (code, text) = SocketErrors.forConnect(e)
+            report(code, text, detail: SocketErrors.detail("connect to", subject, e))
             releaseDescriptor()
             setState(.unconnected)
             return
@@ -129,7 +127,8 @@ extension QUdpSocket {
         }
         let ready = Posix.poll(fd, read: true, write: false, timeoutMs: msecs)
         guard ready & Int16(POLLIN) != 0 else {
-            report(.socketTimeout, "Network operation timed out (no datagram within \(msecs) ms on \(localAddress):\(localPort))")
+            report(.socketTimeout, "Network operation timed out",
+                   detail: "waitForReadyRead: no datagram within \(msecs) ms on \(localAddress):\(localPort)")
             return false
         }
         readNotifier?.setEnabled(false)

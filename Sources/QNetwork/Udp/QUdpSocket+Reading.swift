@@ -110,8 +110,8 @@ extension QUdpSocket {
         if let refusal = pendingRefusal {
             // A peek already consumed the ICMP error: report it on this read.
             pendingRefusal = nil
-            let (code, text) = SocketErrors.forReceive(refusal, "\(peerAddress):\(peerPort)")
-            report(code, text)
+            let (code, text) = SocketErrors.forReceive(refusal)
+            report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
             return nil
         }
         var failure: Errno?
@@ -129,8 +129,8 @@ extension QUdpSocket {
         }
         if let failure {
             pendingRefusal = nil
-            let (code, text) = SocketErrors.forReceive(failure, "\(localAddress):\(localPort)")
-            report(code, text)
+            let (code, text) = SocketErrors.forReceive(failure)
+            report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
         } else {
             report(.temporary, "No datagram available for reading")
         }

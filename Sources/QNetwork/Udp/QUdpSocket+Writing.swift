@@ -32,12 +32,12 @@ extension QUdpSocket {
                 bytesWritten.emit(Int64(n))
                 return Int64(n)
             case .wouldBlock:
-                report(.temporary, "Unable to send a datagram (\(subject()): the send buffer is full)")
+                report(.temporary, "Unable to send a datagram", detail: "send to \(subject()): the send buffer is full")
                 return -1
             }
         } catch let e as Errno {
-            let (code, text) = SocketErrors.forSend(e, subject())
-            report(code, text)
+            let (code, text) = SocketErrors.forSend(e)
+            report(code, text, detail: SocketErrors.detail("send to", subject(), e))
             return -1
         } catch {
             return -1

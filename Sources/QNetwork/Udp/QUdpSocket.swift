@@ -36,12 +36,15 @@ public final class QUdpSocket: QAbstractSocket {
     public func bind(_ address: QHostAddress, _ port: UInt16 = 0, _ mode: BindMode = .defaultForPlatform) -> Bool {
         qkitAssertAffinity("bind")
         guard state == .unconnected else {
-            report(.operation, "Operation on socket is not permitted in this state (already bound to \(localAddress):\(localPort))")
+            // Qt warns and re-emits the error the socket already has, unchanged.
+            qkitWarning("QUdpSocket::bind() called on a socket that is not unconnected (\(qkitDescription) is bound to \(localAddress):\(localPort))")
+            errorOccurred.emit(error)
             return false
         }
         let subject = "\(address.protocol == .ipv6 ? "[\(address)]" : address.toString()):\(port)"
         guard !address.isNull else {
-            report(.socketAddressNotAvailable, "The address is not available (\(subject): null address)")
+            // Qt 6.12 answers a null address so (checked with PySide6).
+            report(.unsupportedSocketOperation, "Unsupported socket operation", detail: "bind \(subject): null address")
             return false
         }
         guard openDescriptor(for: address, subject: subject) else { return false }
@@ -54,10 +57,12 @@ public final class QUdpSocket: QAbstractSocket {
             try Posix.bindSocket(fd, SocketAddress(address, port: port))
         } catch let e as Errno {
             releaseDescriptor()
-            if let (code, text) = SocketErrors.forBind(e, subject) {
-                report(code, text)
+            let detail = SocketErrors.detail("bind", subject, e)
+            if let (code, text) = SocketErrors.forBind(e) {
+                report(code, text, detail: detail)
             } else {
-                setErrorString("Unknown error" + SocketErrors.detail(e, subject))
+                // Qt leaves the error as it was for an errno it does not map.
+                errorDetail = detail
                 errorOccurred.emit(error)
             }
             return false
@@ -83,8 +88,8 @@ public final class QUdpSocket: QAbstractSocket {
         do {
             fd = try Posix.openSocket(domain: v4 ? AF_INET : AF_INET6, type: Int32(SOCK_DGRAM.rawValue))
         } catch let e as Errno {
-            let (code, text) = SocketErrors.forSocket(e, subject)
-            report(code, text)
+            let (code, text) = SocketErrors.forSocket(e)
+            report(code, text, detail: SocketErrors.detail("socket for", subject, e))
             return false
         } catch {
             return false

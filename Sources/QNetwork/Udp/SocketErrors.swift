@@ -2,53 +2,64 @@
 import Glibc
 #endif
 
-/// errno → Qt error codes and texts for QAbstractSocket operations (QT_BEHAVIOUR 3.2–3.4).
-/// Texts are Qt's, followed by what failed and the OS reason, so a person can act on them.
+/// errno → Qt's error code and Qt's exact error text for QAbstractSocket operations (see the
+/// Behaviour reference in the README). What failed, on what, and the OS reason go to
+/// `errorDetail` instead, so `errorString` compares equal to Qt's.
 enum SocketErrors {
-    static func detail(_ e: Errno, _ subject: String) -> String {
-        " (\(subject): \(e.reason))"
+    /// The `errorDetail` line: "bind 127.0.0.1:45454: Address already in use".
+    static func detail(_ operation: String, _ subject: String, _ e: Errno) -> String {
+        "\(operation) \(subject): \(e.reason)"
     }
 
     /// Failures creating the descriptor (the `socket` call).
-    static func forSocket(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+    static func forSocket(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
-        case EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL:
-            return (.unsupportedSocketOperation, "Unsupported socket operation" + detail(e, subject))
-        case ENFILE, EMFILE, ENOBUFS, ENOMEM:
-            return (.socketResource, "Insufficient resources" + detail(e, subject))
-        case EACCES:
-            return (.socketAccess, "Permission denied" + detail(e, subject))
-        default:
-            return (.unknownSocket, "Unknown error" + detail(e, subject))
+        case EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL: return (.unsupportedSocketOperation, "Protocol type not supported")
+        case ENFILE, EMFILE, ENOBUFS, ENOMEM: return (.socketResource, "Out of resources")
+        case EACCES: return (.socketAccess, "Permission denied")
+        default: return (.unknownSocket, "Unknown error")
         }
     }
 
     /// Failures binding (the `bind` call); nil for an errno Qt leaves unmapped (error unchanged).
-    static func forBind(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String)? {
+    static func forBind(_ e: Errno) -> (QAbstractSocket.SocketError, String)? {
         switch e.code {
-        case EADDRINUSE: return (.addressInUse, "The bound address is already in use" + detail(e, subject))
-        case EACCES: return (.socketAccess, "The address is protected" + detail(e, subject))
-        case EADDRNOTAVAIL: return (.socketAddressNotAvailable, "The address is not available" + detail(e, subject))
-        case EINVAL: return (.unsupportedSocketOperation, "Unsupported socket operation" + detail(e, subject))
+        case EADDRINUSE: return (.addressInUse, "The bound address is already in use")
+        case EACCES: return (.socketAccess, "The address is protected")
+        case EADDRNOTAVAIL: return (.socketAddressNotAvailable, "The address is not available")
+        case EINVAL: return (.unsupportedSocketOperation, "Unsupported socket operation")
         default: return nil
         }
     }
 
-    /// Failures sending (the `sendto` call).
-    static func forSend(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+    /// Failures sending (the `sendto`/`sendmsg` calls).
+    static func forSend(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
-        case EMSGSIZE: return (.datagramTooLarge, "Datagram was too large to send" + detail(e, subject))
-        case ECONNRESET: return (.remoteHostClosed, "The remote host closed the connection" + detail(e, subject))
-        case ECONNREFUSED: return (.connectionRefused, "Connection refused" + detail(e, subject))
-        default: return (.network, "Unable to send a message" + detail(e, subject))
+        case EMSGSIZE: return (.datagramTooLarge, "Datagram was too large to send")
+        case ECONNRESET: return (.remoteHostClosed, "The remote host closed the connection")
+        case ECONNREFUSED: return (.connectionRefused, "Connection refused")
+        default: return (.network, "Unable to send a message")
         }
     }
 
     /// Failures receiving (the `recvmsg`/`recvmmsg` calls).
-    static func forReceive(_ e: Errno, _ subject: String) -> (QAbstractSocket.SocketError, String) {
+    static func forReceive(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
-        case ECONNREFUSED: return (.connectionRefused, "Connection refused" + detail(e, subject))
-        default: return (.network, "Unable to receive a message" + detail(e, subject))
+        case ECONNREFUSED: return (.connectionRefused, "Connection refused")
+        default: return (.network, "Unable to receive a message")
+        }
+    }
+
+    /// Failures connecting a UDP socket (the `connect` call).
+    static func forConnect(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
+        switch e.code {
+        case ECONNREFUSED, EINVAL: return (.connectionRefused, "Connection refused")
+        case ETIMEDOUT: return (.network, "Connection timed out")
+        case EHOSTUNREACH: return (.network, "Host unreachable")
+        case ENETUNREACH: return (.network, "Network unreachable")
+        case EADDRINUSE: return (.network, "The bound address is already in use")
+        case EACCES, EPERM: return (.socketAccess, "Permission denied")
+        default: return (.unknownSocket, "Unknown error")
         }
     }
 }
