@@ -90,6 +90,40 @@ struct EventLoopTests {
         #expect(filter.seen.count == 2)
     }
 
+    @Test("queued signal calls and invokeMethod calls both reach event filters as MetaCall events")
+    func filtersSeeQueuedCalls() {
+        final class Filter: QObject {
+            var seen: [QEvent.EventType] = []
+            var stop = false
+            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
+                seen.append(event.type)
+                return stop
+            }
+        }
+        final class Source: QObject { let fired = Signal<Int>() }
+        let source = Source(), sink = EventSink(), filter = Filter()
+        var calls: [String] = []
+        source.fired.connect(receiver: sink, type: .queued) { _, v in calls.append("slot \(v)") }
+        sink.installEventFilter(filter)
+        source.fired.emit(1)
+        QMetaObject.invokeMethod(sink, type: .queued) { _ in }
+        QCoreApplication.sendPostedEvents()
+        #expect(filter.seen == [.metaCall, .metaCall])
+        #expect(calls == ["slot 1"])
+        // A filter that stops the MetaCall event stops the slot, as in Qt.
+        filter.stop = true
+        source.fired.emit(2)
+        QCoreApplication.sendPostedEvents()
+        #expect(filter.seen == [.metaCall, .metaCall, .metaCall])
+        #expect(calls == ["slot 1"])
+        // Without filters the call runs straight away again.
+        sink.removeEventFilter(filter)
+        source.fired.emit(3)
+        QCoreApplication.sendPostedEvents()
+        #expect(calls == ["slot 1", "slot 3"])
+        #expect(filter.seen.count == 3)
+    }
+
     @Test("the most recently installed filter runs first")
     func filterOrder() {
         final class Named: QObject {

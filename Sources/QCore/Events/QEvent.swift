@@ -113,8 +113,9 @@ final class DeferredDeleteEvent: QEvent {
     }
 }
 
-/// An internal posted call (queued slot, invokeMethod, QThread quit): run as it is on the
-/// target thread, without a receiver's `event()`.
+/// A posted call (Qt's `QMetaCallEvent`: a queued slot, `invokeMethod`, QThread's quit). With
+/// a receiver, the receiver's event filters see it first and may stop it (`filtersStopCall`);
+/// then it runs. Without one it runs as it is on the target thread.
 @usableFromInline
 class QueuedCallEvent: QEvent {
     /// A blocking-queued emitter waiting for this call: woken when the call is released,

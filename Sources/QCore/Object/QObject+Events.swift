@@ -36,14 +36,25 @@ extension QObject {
         }
         removeEventFilter(filter)
         extraData.eventFilters.append(WeakObject(object: filter))
+        extraData.lifeToken.filtered.store(true, ordering: .relaxed)
     }
 
     /// Removes an installed event filter (nothing happens if it is not installed).
     public func removeEventFilter(_ filter: QObject) {
-        extra?.eventFilters.removeAll { $0.object == nil || $0.object === filter }
+        guard let extra else { return }
+        extra.eventFilters.removeAll { $0.object == nil || $0.object === filter }
+        extra.lifeToken.filtered.store(!extra.eventFilters.isEmpty, ordering: .relaxed)
     }
 
     /// Runs the installed filters, most recent first; true if one of them consumed the event.
+    /// Qt's MetaCall rule for a posted call (a queued signal call or `invokeMethod`): the
+    /// receiver's event filters see it first; true when one of them stopped it.
+    @usableFromInline
+    func filtersStopCall(_ call: QueuedCallEvent) -> Bool {
+        guard let extra, !extra.eventFilters.isEmpty else { return false }
+        return runEventFilters(call)
+    }
+
     func runEventFilters(_ event: QEvent) -> Bool {
         guard let filters = extra?.eventFilters, !filters.isEmpty else { return false }
         for entry in filters.reversed() {

@@ -170,6 +170,9 @@ private let liveObjectCount = Atomic<Int>(0)
 final class LifeToken: Sendable {
     @usableFromInline let ended = Atomic<Bool>(false)
     @inlinable var hasEnded: Bool { ended.load(ordering: .acquiring) }
+    /// True while the object has event filters: queued calls then offer themselves to them
+    /// (read without touching the object, so the common case costs one load).
+    @usableFromInline let filtered = Atomic<Bool>(false)
     @usableFromInline init() {}
 }
 

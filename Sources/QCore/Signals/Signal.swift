@@ -164,6 +164,12 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
                     followReceiver()
                     return
                 }
+                // As in Qt, the call is a MetaCall event for its receiver: its filters see it first.
+                if let life = box.receiverLife, life.filtered.load(ordering: .relaxed),
+                    let receiver = box.receiver, receiver.filtersStopCall(self)
+                {
+                    return
+                }
                 let saved = data.currentConnectionRaw
                 data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
                 box.slot.call(repeat each args)

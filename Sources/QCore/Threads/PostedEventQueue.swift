@@ -142,7 +142,14 @@ extension ThreadData {
             return false
         }
         scopeLevel += 1
-        _ = QCoreApplication.notify(receiver, event)
+        if event.type == .metaCall, let call = event as? QueuedCallEvent {
+            // A posted call: the receiver's filters, then the call (the same rule as a queued
+            // signal call's, in SignalCallEvent.run).
+            if !receiver.filtersStopCall(call) { call.invoke() }
+            call.waiter?.signal()
+        } else {
+            _ = QCoreApplication.notify(receiver, event)
+        }
         scopeLevel -= 1
         return true
     }
