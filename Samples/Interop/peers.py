@@ -42,7 +42,8 @@ def fortune_client(app, args):
         if error == QLocalSocket.PeerClosedError:
             return
         say(f"error: {error.name}: {socket.errorString()}")
-        app.exit(3)
+        # A failed connect is reported inside connectToServer, before the loop runs.
+        QTimer.singleShot(0, lambda: app.exit(3))
 
     socket.readyRead.connect(ready)
     socket.errorOccurred.connect(failed)

@@ -59,6 +59,22 @@ wait_for bound "$out/4r"
 wait
 check "PySide6 QUdpSocket ← QKit broadcast-sender" "Broadcast message 3" <(sed 's/^received [^ ]* [^ ]* //' "$out/4r")
 
+# 5. The same error from both: errorString is Qt's text to the letter (QKit adds its
+# errorDetail in brackets, which is dropped for the comparison).
+"$PY" "$PEERS" fortune-client --name nobody-listens >"$out/5q"
+"$BIN/local-fortune-client" --name nobody-listens >"$out/5k"
+check "the same missing server: QKit's error line is Qt's" "$(tail -1 "$out/5q")" <(tail -1 "$out/5k" | sed 's/ (.*)$//')
+
+# 6. A name in use: a QKit server refused where a Qt server listens, and the other way round.
+"$PY" "$PEERS" fortune-server --name held-by-qt --fortune x >"$out/6s" &
+wait_for listening "$out/6s"
+"$BIN/local-fortune-server" --name held-by-qt >"$out/6k"
+"$BIN/local-fortune-server" --name held-by-qkit --timeout-ms 15000 >"$out/6ks" &
+wait_for listening "$out/6ks"
+"$PY" "$PEERS" fortune-server --name held-by-qkit --fortune x >"$out/6q"
+check "a name in use: QKit's error line is Qt's" "$(tail -1 "$out/6q")" <(tail -1 "$out/6k" | sed 's/ (.*)$//')
+kill $(jobs -p) 2>/dev/null; wait
+
 if [ "$failures" -ne 0 ]; then
     echo "interop: $failures check(s) failed"
     exit 1
