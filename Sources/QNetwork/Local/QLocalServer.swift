@@ -189,7 +189,7 @@ open class QLocalServer: QObject {
         }
         guard descriptor >= 0 else {
             return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(EBADF)",
-                        detail: "listen(socketDescriptor:): \(descriptor) is not a descriptor")
+                        detail: "listen on descriptor \(descriptor): not a descriptor")
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         fd = descriptor
