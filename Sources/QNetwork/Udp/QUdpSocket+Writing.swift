@@ -24,10 +24,18 @@ extension QUdpSocket {
     }
 
     /// One send with Qt's reporting: bytesWritten on success, errorOccurred on failure.
-    /// `target` nil sends to the connected peer; `subject` names it in error texts.
-    func sendDatagram(_ data: UnsafeRawBufferPointer, to target: SocketAddress?, subject: () -> String) -> Int64 {
+    /// `target` nil sends to the connected peer; `control` carries per-datagram control data;
+    /// `subject` names the destination in `errorDetail`.
+    func sendDatagram(
+        _ data: UnsafeRawBufferPointer, to target: SocketAddress?, control: SendControl? = nil, subject: () -> String
+    ) -> Int64 {
         do {
-            switch try Posix.send(fd, data, to: target) {
+            let result = if let control, !control.isEmpty {
+                try Posix.send(fd, data, to: target, control: control)
+            } else {
+                try Posix.send(fd, data, to: target)
+            }
+            switch result {
             case .done(let n):
                 bytesWritten.emit(Int64(n))
                 return Int64(n)
@@ -57,17 +65,26 @@ extension QUdpSocket {
         return copy.withUTF8 { writeDatagram(UnsafeRawBufferPointer($0), host, port) }
     }
 
-    /// Sends a datagram to its destination (with its hop limit, when set).
+    /// Sends a datagram to its destination. Its hop limit, sender address and interface
+    /// index, when set, apply to this datagram only (sent as control data with it).
     /// Qt: `writeDatagram(const QNetworkDatagram &)`.
     @discardableResult
     public func writeDatagram(_ datagram: QNetworkDatagram) -> Int64 {
-        if datagram.hopLimit >= 0, fd >= 0 || state == .unconnected {
-            if state == .unconnected { guard bind(.any, 0) else { return -1 } }
-            let unicast = datagram.destinationAddress.protocol == .ipv6 || dualStack
-                ? (Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS) : (Int32(IPPROTO_IP), IP_TTL)
-            try? Posix.setOption(fd, unicast.0, unicast.1, Int32(datagram.hopLimit))
+        qkitAssertAffinity("writeDatagram")
+        let host = datagram.destinationAddress, port = datagram.destinationPort
+        if state == .unconnected {
+            guard bind(.any, 0) else { return -1 }
         }
-        return writeDatagram(datagram.data, datagram.destinationAddress, datagram.destinationPort)
+        guard fd >= 0 else { return -1 }
+        var control = SendControl(ipv4: host.protocol == .ipv4 || (host.isNull && family == AF_INET))
+        control.hopLimit = Int32(clamping: datagram.hopLimit)
+        if !datagram.senderAddress.isNull { control.source = SocketAddress(datagram.senderAddress, port: 0) }
+        control.interfaceIndex = datagram.interfaceIndex
+        return datagram.data.withUnsafeBytes { bytes in
+            sendDatagram(bytes, to: destination(for: host, port: port), control: control) {
+                "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
+            }
+        }
     }
 
     /// The kernel address for a destination, mapped to IPv6 on an IPv6 socket.
