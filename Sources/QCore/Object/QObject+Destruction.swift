@@ -35,7 +35,7 @@ extension QObject {
     /// Qt's destructor sequence (steps 2 to 7 of QT_BEHAVIOUR 1.1).
     func runDestruction(leaveParent: Bool) {
         state.insert(.deleted)
-        extra?.lifeToken.ended.store(true, ordering: .releasing)
+        extra?.lifeToken.end()
         let inDeinit = state.contains(.inDeinit)
         // 1. the subclass destructor body.
         willDestroy()

@@ -36,14 +36,14 @@ extension QObject {
         }
         removeEventFilter(filter)
         extraData.eventFilters.append(WeakObject(object: filter))
-        extraData.lifeToken.filtered.store(true, ordering: .relaxed)
+        extraData.lifeToken.setFiltered(true)
     }
 
     /// Removes an installed event filter (nothing happens if it is not installed).
     public func removeEventFilter(_ filter: QObject) {
         guard let extra else { return }
         extra.eventFilters.removeAll { $0.object == nil || $0.object === filter }
-        extra.lifeToken.filtered.store(!extra.eventFilters.isEmpty, ordering: .relaxed)
+        extra.lifeToken.setFiltered(!extra.eventFilters.isEmpty)
     }
 
     /// Runs the installed filters, most recent first; true if one of them consumed the event.

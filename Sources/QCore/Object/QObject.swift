@@ -165,15 +165,28 @@ struct ObjectState: OptionSet {
 private let liveObjectCount = Atomic<Int>(0)
 #endif
 
-/// Whether an object's destruction has begun, readable from any thread.
+/// Whether an object's destruction has begun, and whether it has event filters (queued calls
+/// then offer themselves to them), readable from any thread in one load without touching the
+/// object.
 @usableFromInline
 final class LifeToken: Sendable {
-    @usableFromInline let ended = Atomic<Bool>(false)
-    @inlinable var hasEnded: Bool { ended.load(ordering: .acquiring) }
-    /// True while the object has event filters: queued calls then offer themselves to them
-    /// (read without touching the object, so the common case costs one load).
-    @usableFromInline let filtered = Atomic<Bool>(false)
+    @usableFromInline static let endedBit: UInt8 = 1
+    @usableFromInline static let filteredBit: UInt8 = 2
+    @usableFromInline let bits = Atomic<UInt8>(0)
+    @inlinable var hasEnded: Bool { bits.load(ordering: .acquiring) & LifeToken.endedBit != 0 }
     @usableFromInline init() {}
+
+    /// Marks the object's destruction as begun.
+    func end() { bits.bitwiseOr(LifeToken.endedBit, ordering: .releasing) }
+
+    /// Records whether the object has event filters (written on the object's thread).
+    func setFiltered(_ filtered: Bool) {
+        if filtered {
+            bits.bitwiseOr(LifeToken.filteredBit, ordering: .relaxed)
+        } else {
+            bits.bitwiseAnd(~LifeToken.filteredBit, ordering: .relaxed)
+        }
+    }
 }
 
 /// The rarely used parts of a QObject.

@@ -150,7 +150,10 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     func run() {
         // Safe: this event retains its connection until it is released after delivery.
         Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
-            guard !box.receiverGone.load(ordering: .acquiring), !(box.receiverLife?.hasEnded ?? false) else { return }
+            guard !box.receiverGone.load(ordering: .acquiring) else { return }
+            // One load answers both: has the receiver begun to die, has it event filters?
+            let life = box.receiverLife?.bits.load(ordering: .acquiring) ?? 0
+            guard life & LifeToken.endedBit == 0 else { return }
             let bits = box.receiverThreadBits.load(ordering: .acquiring)
             guard bits != 0 else {
                 // A receiver-less queued closure: no sender to track.
@@ -165,9 +168,7 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
                     return
                 }
                 // As in Qt, the call is a MetaCall event for its receiver: its filters see it first.
-                if let life = box.receiverLife, life.filtered.load(ordering: .relaxed),
-                    let receiver = box.receiver, receiver.filtersStopCall(self)
-                {
+                if life & LifeToken.filteredBit != 0, let receiver = box.receiver, receiver.filtersStopCall(self) {
                     return
                 }
                 let saved = data.currentConnectionRaw
