@@ -21,10 +21,13 @@ enum Diagnostics {
     }
 
     /// Qt's `qDebug()`: what failed and why, for an error whose `errorString` is Qt's terse
-    /// text (level debug, off unless the application's log handler asks for it).
+    /// text (level debug, off unless the application's log handler asks for it). One logger,
+    /// made at the first error: errors can be frequent (a full send buffer), warnings are not.
     static func debug(_ message: @autoclosure () -> String) {
-        Logger(label: "QKit").debug("\(message())")
+        debugLogger.debug("\(message())")
     }
+
+    private static let debugLogger = Logger(label: "QKit")
 
     /// Undefined misuse: traps with a message that names the object and the threads.
     static func misuse(_ message: String) -> Never {
