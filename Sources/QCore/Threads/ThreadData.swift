@@ -43,6 +43,9 @@ final class ThreadData: @unchecked Sendable {
     @exclusivity(unchecked) var wakePending = false
     @exclusivity(unchecked) var interruptRequested = false
     var waker: EventDispatcherWaker?
+    /// The Swift concurrency executor of this thread, made on first use; weak, since the
+    /// executor retains this data (whoever uses it, an actor say, keeps it).
+    weak var executorStorage: QThreadExecutor?
 
     init(adopted: Bool) {
         isAdopted = adopted
