@@ -32,10 +32,17 @@ let package = Package(
             pkgConfig: "libevent_pthreads",
             providers: [.apt(["libevent-dev", "pkg-config"])]
         ),
+        // libdispatch's main-queue hooks (declared by no public header), for the main actor.
+        .target(
+            name: "CQKitDispatch",
+            path: "Sources/CQKitDispatch",
+            linkerSettings: [.linkedLibrary("dispatch")]
+        ),
         .target(
             name: "QCore",
             dependencies: [
                 "CLibevent",
+                "CQKitDispatch",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -78,6 +85,13 @@ let package = Package(
         .testTarget(
             name: "StressTests",
             dependencies: ["QCore", "QNetwork", "QKitTestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // Swift concurrency on the main loop, checked in a process of its own (SampleTests runs it).
+        .executableTarget(
+            name: "mainloop-check",
+            dependencies: ["QCore"],
+            path: "Tests/MainLoopCheck",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // Runs the sample executables (built by `swift test` with the rest of the package).

@@ -41,6 +41,9 @@ final class EventDispatcher {
     @exclusivity(unchecked) var watchCount = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
+    /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only.
+    private var mainQueue: MainQueueWatch?
+    @exclusivity(unchecked) private var passesSinceMainQueuePoll = 0
 
     init(threadData: ThreadData) {
         precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")
@@ -56,9 +59,11 @@ final class EventDispatcher {
             fatalError("QKit: event_new failed for the wake-up event")
         }
         waker = EventDispatcherWaker(event: wakeEvent)
+        mainQueue = MainQueueWatch(dispatcher: self)
     }
 
     deinit {
+        mainQueue = nil
         for record in timers.values { record.releaseEvent() }
         timers.removeAll()
         event_free(waker.event)
@@ -73,6 +78,7 @@ final class EventDispatcher {
 
         // 3. wait (or poll) for sockets and timers.
         var canWait = flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
+            && mainQueue?.pending != true
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
             passesSincePoll = 0
@@ -85,6 +91,15 @@ final class EventDispatcher {
             // A burst of posted events inside exec(): libevent is polled every 16 passes so
             // sockets and timers are never starved, without a syscall per queued call.
             passesSincePoll += 1
+            // The main queue's eventfd alone is cheaper to ask (one read): on an idle pass, and
+            // every 64 busy ones (a syscall per 16 cost 13 % of chained calls on this VM).
+            if let mainQueue {
+                passesSinceMainQueuePoll += 1
+                if !handled || passesSinceMainQueuePoll >= 64 {
+                    passesSinceMainQueuePoll = 0
+                    mainQueue.poll()
+                }
+            }
         }
 
         // 4. socket notifiers.
@@ -95,6 +110,9 @@ final class EventDispatcher {
                 for watch in fired where watch.deliver(threadData) { handled = true }
             }
         }
+
+        // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.
+        if let mainQueue, mainQueue.run() { handled = true }
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).
         if !firedTimers.isEmpty || !deferredTimers.isEmpty {

@@ -1,0 +1,20 @@
+#ifndef CQKIT_DISPATCH_H
+#define CQKIT_DISPATCH_H
+
+// libdispatch's run-loop hooks, which swift-corelibs-libdispatch exports for Foundation's
+// RunLoop but declares in no public header: the main queue's wake-up descriptor (an eventfd
+// on Linux, written whenever the queue gets work) and the call that runs what the queue
+// holds now. Both belong to the process's main thread.
+int _dispatch_get_main_queue_handle_4CF(void);
+void _dispatch_main_queue_callback_4CF(void *message);
+
+/// The main dispatch queue's wake-up descriptor (created on first use).
+static inline int cqkit_main_queue_descriptor(void) { return _dispatch_get_main_queue_handle_4CF(); }
+
+/// Runs the work the main dispatch queue holds now (work queued meanwhile waits for the next call).
+static inline void cqkit_run_main_queue(void) { _dispatch_main_queue_callback_4CF(0); }
+
+/// 1 on the process's initial thread, the one libdispatch binds the main queue to.
+int cqkit_is_initial_thread(void);
+
+#endif
