@@ -33,11 +33,7 @@ let package = Package(
             providers: [.apt(["libevent-dev", "pkg-config"])]
         ),
         // libdispatch's main-queue hooks (declared by no public header), for the main actor.
-        .target(
-            name: "CQKitDispatch",
-            path: "Sources/CQKitDispatch",
-            linkerSettings: [.linkedLibrary("dispatch")]
-        ),
+        .systemLibrary(name: "CQKitDispatch", path: "Sources/CQKitDispatch"),
         .target(
             name: "QCore",
             dependencies: [

@@ -1,10 +1,14 @@
-#ifndef CQKIT_DISPATCH_H
-#define CQKIT_DISPATCH_H
-
+#ifndef QKIT_CQKITDISPATCH_SHIM_H
+#define QKIT_CQKITDISPATCH_SHIM_H
 // libdispatch's run-loop hooks, which swift-corelibs-libdispatch exports for Foundation's
 // RunLoop but declares in no public header: the main queue's wake-up descriptor (an eventfd
 // on Linux, written whenever the queue gets work) and the call that runs what the queue
-// holds now. Both belong to the process's main thread.
+// holds now. Both belong to the process's main thread. Header-only (a system module), so
+// no C object with its own debug-info format is linked into QKit's programs.
+#include <sys/types.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 int _dispatch_get_main_queue_handle_4CF(void);
 void _dispatch_main_queue_callback_4CF(void *message);
 
@@ -15,6 +19,5 @@ static inline int cqkit_main_queue_descriptor(void) { return _dispatch_get_main_
 static inline void cqkit_run_main_queue(void) { _dispatch_main_queue_callback_4CF(0); }
 
 /// 1 on the process's initial thread, the one libdispatch binds the main queue to.
-int cqkit_is_initial_thread(void);
-
+static inline int cqkit_is_initial_thread(void) { return syscall(SYS_gettid) == getpid(); }
 #endif
