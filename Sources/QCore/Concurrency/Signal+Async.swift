@@ -48,18 +48,28 @@ public struct SignalEmissions<each Arg: Sendable>: AsyncSequence, @unchecked Sen
     /// Connects (on the owner's thread) and returns the iterator that owns the connection.
     public func makeAsyncIterator() -> Iterator {
         let (stream, continuation) = AsyncStream<Element>.makeStream(bufferingPolicy: bufferingPolicy)
-        let handles = SignalSubscription()
-        continuation.onTermination = { _ in handles.stop() }
-        if let owner {
-            if let object = owner.object, life?.hasEnded == false {
-                SignalSubscription.start(signal, owner: object, handles: handles, continuation: continuation)
-            } else {
-                continuation.finish()
-            }
+        let target = signal
+        let ownerObject = owner?.object
+        let subscription: ThreadSubscription
+        if owner != nil && (ownerObject == nil || life?.hasEnded != false) {
+            continuation.finish()
+            subscription = ThreadSubscription.start(on: nil) { [] }
         } else {
-            SignalSubscription.start(signal, owner: nil, handles: handles, continuation: continuation)
+            subscription = ThreadSubscription.start(on: ownerObject) {
+                let signal = target.signal
+                if signal.ownerGone || signal.owner?.isDeleted == true {
+                    continuation.finish()
+                    return []
+                }
+                let emissions = signal.connect(type: .direct) { (args: repeat each Arg) in
+                    continuation.yield((repeat each args))
+                }
+                guard let owner = signal.owner else { return [emissions] }
+                return [emissions, owner.destroyed.connect { _ in continuation.finish() }]
+            }
         }
-        return Iterator(base: stream.makeAsyncIterator(), end: IterationEnd(handles))
+        continuation.onTermination = { _ in subscription.stop() }
+        return Iterator(base: stream.makeAsyncIterator(), end: IterationEnd(subscription))
     }
 
     /// Iterates the emissions; dropping it disconnects.
@@ -72,85 +82,9 @@ public struct SignalEmissions<each Arg: Sendable>: AsyncSequence, @unchecked Sen
     }
 }
 
-/// Disconnects its subscription when the iterator holding it goes away (a `break`).
-final class IterationEnd: Sendable {
-    let handles: SignalSubscription
-    init(_ handles: SignalSubscription) { self.handles = handles }
-    deinit { handles.stop() }
-}
-
-/// The connections of one iteration: set up on the owner's thread, taken down from wherever
-/// the iteration ends (locked).
-final class SignalSubscription: @unchecked Sendable {
-    private let lock = PThreadLock()
-    private var connections: UncheckedConnections?
-    private weak var owner: QObject?
-    private var stopped = false
-
-    /// Connects `continuation` to the signal, now on the owner's thread (or for a signal with
-    /// no owner), otherwise by a posted call, which keeps the owner alive until it runs.
-    static func start<each Arg: Sendable>(
-        _ target: UncheckedSignal<repeat each Arg>, owner: QObject?, handles: SignalSubscription,
-        continuation: AsyncStream<(repeat each Arg)>.Continuation
-    ) {
-        let install: @Sendable () -> Void = {
-            let signal = target.signal
-            if signal.ownerGone || signal.owner?.isDeleted == true {
-                continuation.finish()
-                return
-            }
-            let emissions = signal.connect(type: .direct) { (args: repeat each Arg) in
-                continuation.yield((repeat each args))
-            }
-            let end = signal.owner.map { owner in owner.destroyed.connect { _ in continuation.finish() } }
-            handles.install(UncheckedConnections(emissions: emissions, end: end), owner: signal.owner)
-        }
-        guard let owner, !owner.postingThreadData.isCurrent else {
-            install()
-            return
-        }
-        owner.postingThreadData.post(PostedEvent(receiver: owner, event: ClosureCallEvent(install), priority: 0))
-    }
-
-    func install(_ made: UncheckedConnections, owner: QObject?) {
-        let keep = lock.withLock { () -> Bool in
-            guard !stopped else { return false }
-            connections = made
-            self.owner = owner
-            return true
-        }
-        if !keep { made.disconnect() }
-    }
-
-    /// Disconnects on the owner's thread: at once when called there, else by a posted call.
-    func stop() {
-        let (taken, owner) = lock.withLock { () -> (UncheckedConnections?, QObject?) in
-            stopped = true
-            defer { connections = nil }
-            return (connections, self.owner)
-        }
-        guard let taken else { return }
-        if let owner, !owner.postingThreadData.isCurrent {
-            owner.postingThreadData.post(PostedEvent(receiver: owner, event: ClosureCallEvent { taken.disconnect() }, priority: 0))
-        } else {
-            taken.disconnect()
-        }
-    }
-}
-
 /// Carries a signal to its owner's thread inside a Sendable value (QKit's threading rule:
 /// the signal is only used in the thread its owner lives in).
 struct UncheckedSignal<each Arg>: @unchecked Sendable {
     let signal: Signal<repeat each Arg>
     init(_ signal: Signal<repeat each Arg>) { self.signal = signal }
-}
-
-/// Connection handles taken to the owner's thread to be disconnected there.
-struct UncheckedConnections: @unchecked Sendable {
-    let emissions: Connection?
-    let end: Connection?
-    func disconnect() {
-        emissions?.disconnect()
-        end?.disconnect()
-    }
 }

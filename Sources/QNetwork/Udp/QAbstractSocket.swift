@@ -26,6 +26,8 @@ open class QAbstractSocket: QIODevice {
     /// ("bind 127.0.0.1:45454: Address already in use"); `errorString` stays Qt's exact text.
     /// QKit only; Qt has no counterpart.
     public internal(set) var errorDetail = ""
+    /// Errors reported so far (an async reader tells a fresh error from an old one).
+    var errorCount = 0
 
     /// The descriptor, −1 when there is none. Qt: `socketDescriptor()`.
     public var socketDescriptor: Int32 { fd }
@@ -73,6 +75,7 @@ open class QAbstractSocket: QIODevice {
         error = code
         setErrorString(text)
         errorDetail = detail.isEmpty ? text : detail
+        errorCount &+= 1
         qkitDebug("\(qkitDescription): \(code.qtName): \(errorDetail)")
         errorOccurred.emit(code)
     }
