@@ -44,7 +44,7 @@ struct AwaitableSignalTests {
     @Test("iterating on the owner's thread connects and disconnects at once")
     func sameThreadAtOnce() {
         let ticker = Ticker()
-        var iterator: SignalEmissions<Int>.Iterator? = ticker.value.values.makeAsyncIterator()
+        var iterator: SignalEmissions<Int>.AsyncIterator? = ticker.value.values.makeAsyncIterator()
         #expect(ticker.value.receiverCount == 1)
         ticker.value.emit(5)
         iterator = nil

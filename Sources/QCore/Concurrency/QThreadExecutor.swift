@@ -56,7 +56,9 @@ final class JobEvent: QueuedCallEvent {
     }
 
     override func invoke() {
-        job.runSynchronously(isolatedTo: executor.asUnownedSerialExecutor(), taskExecutor: executor.asUnownedTaskExecutor())
+        // As a serial executor: running it as both serial and task executor made a call into
+        // the same actor suspend and queue again (found by the async waitFor tests).
+        job.runSynchronously(on: executor.asUnownedSerialExecutor())
     }
 }
 

@@ -46,39 +46,21 @@ public struct SignalEmissions<each Arg: Sendable>: AsyncSequence, @unchecked Sen
     }
 
     /// Connects (on the owner's thread) and returns the iterator that owns the connection.
-    public func makeAsyncIterator() -> Iterator {
-        let (stream, continuation) = AsyncStream<Element>.makeStream(bufferingPolicy: bufferingPolicy)
+    public func makeAsyncIterator() -> QAsyncIterator<Element> {
         let target = signal
-        let ownerObject = owner?.object
-        let subscription: ThreadSubscription
-        if owner != nil && (ownerObject == nil || life?.hasEnded != false) {
-            continuation.finish()
-            subscription = ThreadSubscription.start(on: nil) { [] }
-        } else {
-            subscription = ThreadSubscription.start(on: ownerObject) {
-                let signal = target.signal
-                if signal.ownerGone || signal.owner?.isDeleted == true {
-                    continuation.finish()
-                    return []
-                }
-                let emissions = signal.connect(type: .direct) { (args: repeat each Arg) in
-                    continuation.yield((repeat each args))
-                }
-                guard let owner = signal.owner else { return [emissions] }
-                return [emissions, owner.destroyed.connect { _ in continuation.finish() }]
+        let gone = owner != nil && (owner?.object == nil || life?.hasEnded != false)
+        return QAsyncIterator.subscribe(on: gone ? nil : owner?.object, bufferingPolicy: bufferingPolicy) { continuation in
+            let signal = target.signal
+            if gone || signal.ownerGone || signal.owner?.isDeleted == true {
+                continuation.finish()
+                return []
             }
+            let emissions = signal.connect(type: .direct) { (args: repeat each Arg) in
+                continuation.yield((repeat each args))
+            }
+            guard let owner = signal.owner else { return [emissions] }
+            return [emissions, owner.destroyed.connect { _ in continuation.finish() }]
         }
-        continuation.onTermination = { _ in subscription.stop() }
-        return Iterator(base: stream.makeAsyncIterator(), end: IterationEnd(subscription))
-    }
-
-    /// Iterates the emissions; dropping it disconnects.
-    public struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncStream<Element>.Iterator
-        let end: IterationEnd
-
-        /// The next emission, or nil once the owner is destroyed or the task is cancelled.
-        public mutating func next() async -> Element? { await base.next() }
     }
 }
 

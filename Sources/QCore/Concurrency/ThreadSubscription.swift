@@ -64,3 +64,48 @@ struct UncheckedConnections: @unchecked Sendable {
     init(_ connections: [Connection]) { self.connections = connections }
     func disconnect() { for connection in connections { connection.disconnect() } }
 }
+
+/// The iterator of QKit's async sequences (`signal.values`, `server.connections`): it owns
+/// the connections its iteration made, and dropping it takes them down. Qt has no counterpart.
+public struct QAsyncIterator<Element>: AsyncIteratorProtocol {
+    var base: AsyncStream<Element>.Iterator
+    let end: IterationEnd
+
+    /// The next element, or nil once the sequence ended or the task is cancelled.
+    public mutating func next() async -> Element? { await base.next() }
+
+    /// Makes the stream and runs `install` on `owner`'s thread (see `ThreadSubscription`)
+    /// with its continuation; leaving the loop or cancelling takes the connections down.
+    @_spi(QKitInternal)
+    public static func subscribe(
+        on owner: QObject?, bufferingPolicy: AsyncStream<Element>.Continuation.BufferingPolicy = .unbounded,
+        _ install: @escaping @Sendable (AsyncStream<Element>.Continuation) -> [Connection]
+    ) -> QAsyncIterator<Element> {
+        let (stream, continuation) = AsyncStream<Element>.makeStream(bufferingPolicy: bufferingPolicy)
+        let subscription = ThreadSubscription.start(on: owner) { install(continuation) }
+        continuation.onTermination = { _ in subscription.stop() }
+        return QAsyncIterator(base: stream.makeAsyncIterator(), end: IterationEnd(subscription))
+    }
+}
+
+/// The iterator of QKit's throwing async sequences (`udp.datagrams`, `socket.bytes`); as
+/// `QAsyncIterator`, and it rethrows the error that ended the sequence. Qt has no counterpart.
+public struct QAsyncThrowingIterator<Element>: AsyncIteratorProtocol {
+    var base: AsyncThrowingStream<Element, any Error>.Iterator
+    let end: IterationEnd
+
+    /// The next element; nil once the sequence ended; throws the error that ended it.
+    public mutating func next() async throws -> Element? { try await base.next() }
+
+    /// As `QAsyncIterator.subscribe`, for a stream that can end with an error.
+    @_spi(QKitInternal)
+    public static func subscribe(
+        on owner: QObject?,
+        _ install: @escaping @Sendable (AsyncThrowingStream<Element, any Error>.Continuation) -> [Connection]
+    ) -> QAsyncThrowingIterator<Element> {
+        let (stream, continuation) = AsyncThrowingStream<Element, any Error>.makeStream()
+        let subscription = ThreadSubscription.start(on: owner) { install(continuation) }
+        continuation.onTermination = { _ in subscription.stop() }
+        return QAsyncThrowingIterator(base: stream.makeAsyncIterator(), end: IterationEnd(subscription))
+    }
+}

@@ -30,6 +30,8 @@ open class QLocalServer: QObject {
     /// Emitted for each accepted connection (from the loop, or inside `waitForNewConnection`).
     /// Qt: `newConnection()`.
     public let newConnection = Signal< >()
+    /// Emitted by `close()` once listening stopped (ends `connections`); QKit-internal.
+    let listeningEnded = Signal< >()
 
     /// The name given to `listen`; empty when not listening. Qt: `serverName()`.
     public internal(set) var serverName = ""
@@ -231,5 +233,6 @@ open class QLocalServer: QObject {
         serverError = .unknownSocket
         errorString = ""
         errorDetail = ""
+        listeningEnded.emit()
     }
 }

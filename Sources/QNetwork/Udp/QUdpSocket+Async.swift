@@ -35,10 +35,9 @@ extension QUdpSocket {
         init(_ socket: QUdpSocket) { self.socket = socket }
 
         /// Starts reading (on the socket's thread) and returns the iterator that owns it.
-        public func makeAsyncIterator() -> Iterator {
-            let (stream, continuation) = AsyncThrowingStream<QNetworkDatagram, any Error>.makeStream()
+        public func makeAsyncIterator() -> QAsyncThrowingIterator<QNetworkDatagram> {
             let target = UncheckedSocket(socket)
-            let subscription = ThreadSubscription.start(on: socket) {
+            return QAsyncThrowingIterator.subscribe(on: socket) { continuation in
                 guard let socket = target.socket, !socket.isDeleted,
                     socket.state == .bound || socket.state == .connected
                 else {
@@ -68,17 +67,6 @@ extension QUdpSocket {
                 drain(socket)
                 return [reading, closing, ending]
             }
-            continuation.onTermination = { _ in subscription.stop() }
-            return Iterator(base: stream.makeAsyncIterator(), end: IterationEnd(subscription))
-        }
-
-        /// Iterates the datagrams; dropping it stops reading for this iteration.
-        public struct Iterator: AsyncIteratorProtocol {
-            var base: AsyncThrowingStream<QNetworkDatagram, any Error>.Iterator
-            let end: IterationEnd
-
-            /// The next datagram; nil once the socket is closed; throws a failed read's error.
-            public mutating func next() async throws -> QNetworkDatagram? { try await base.next() }
         }
     }
 }
