@@ -11,6 +11,7 @@ let samples: [(name: String, folder: String)] = [
     ("local-fortune-client", "LocalFortuneClient"),
     ("udp-echo", "UdpEcho"),
     ("local-echo", "LocalEcho"),
+    ("async-echo", "AsyncEcho"),
 ]
 
 let package = Package(

@@ -75,5 +75,19 @@ wait_line multicast-receiver joined
 run multicast-sender 0 multicast-sender --port "$port" --interface lo --interval-ms 100 --count 3
 finish multicast-receiver; finish multicast-sender
 
+# async-echo: the same pairs written with async/await (tasks on the main actor).
+run async-udp-server 130 async-echo --port 0
+wait_line async-udp-server listening
+port="$(awk '/^listening/ {print $3}' "$LOGS/async-udp-server.out")"
+run async-udp-client 0 async-echo --client --port "$port" --count 20 --size 100 --timeout-ms 60000
+finish async-udp-client
+kill -INT "$(pgrep -f 'async-echo --port 0' | head -1)"; finish async-udp-server
+
+run async-local-server 130 async-echo --local --name lc-async
+wait_line async-local-server listening
+run async-local-client 0 async-echo --local --client --name lc-async --send hello --count 5 --timeout-ms 60000
+finish async-local-client
+kill -TERM "$(pgrep -f 'async-echo --local --name lc-async' | head -1)"; finish async-local-server
+
 if [ "$failures" -ne 0 ]; then echo "leakcheck: $failures failure(s)"; exit 1; fi
 echo "leakcheck: every sample ended with 0 bytes definitely lost"

@@ -127,9 +127,57 @@ def udp_receiver(app, args):
     return socket
 
 
+def udp_echo_client(app, args):
+    """Sends --count datagrams to 127.0.0.1:--port and prints each echo, then done."""
+    socket = QUdpSocket()
+    state = {"received": 0}
+
+    def ready():
+        while socket.hasPendingDatagrams():
+            datagram = socket.receiveDatagram()
+            state["received"] += 1
+            say(f"echoed {bytes(datagram.data()).decode('utf-8', 'replace')}")
+            if state["received"] == args.count:
+                say(f"done {state['received']}/{args.count}")
+                app.exit(0)
+                return
+
+    socket.readyRead.connect(ready)
+    for n in range(1, args.count + 1):
+        socket.writeDatagram(f"datagram {n}".encode(), QHostAddress("127.0.0.1"), args.port)
+    return socket
+
+
+def local_echo_client(app, args):
+    """Connects to --name, sends --count lines and prints each echoed line, then done."""
+    socket = QLocalSocket()
+    state = {"received": 0}
+
+    def ready():
+        while socket.canReadLine():
+            line = bytes(socket.readLine()).decode("utf-8", "replace").rstrip("\n")
+            state["received"] += 1
+            say(f"echoed {line}")
+        if state["received"] == args.count:
+            say(f"done {state['received']}/{args.count}")
+            app.exit(0)
+
+    def failed(error):
+        say(f"error: {error.name}: {socket.errorString()}")
+        QTimer.singleShot(0, lambda: app.exit(3))
+
+    socket.readyRead.connect(ready)
+    socket.errorOccurred.connect(failed)
+    socket.connectToServer(args.name)
+    for _ in range(args.count):
+        socket.write(QByteArray(f"{args.fortune}\n".encode()))
+    return socket
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("role", choices=["fortune-client", "fortune-server", "udp-sender", "udp-receiver"])
+    parser.add_argument("role", choices=["fortune-client", "fortune-server", "udp-sender", "udp-receiver",
+                                         "udp-echo-client", "local-echo-client"])
     parser.add_argument("--name", default="fortune")
     parser.add_argument("--fortune", default="Hello")
     parser.add_argument("--port", type=int, default=45454)
@@ -140,7 +188,8 @@ def main():
 
     app = QCoreApplication([])
     roles = {"fortune-client": fortune_client, "fortune-server": fortune_server,
-             "udp-sender": udp_sender, "udp-receiver": udp_receiver}
+             "udp-sender": udp_sender, "udp-receiver": udp_receiver,
+             "udp-echo-client": udp_echo_client, "local-echo-client": local_echo_client}
     keep = roles[args.role](app, args)
 
     def timeout():

@@ -75,6 +75,19 @@ wait_for listening "$out/6ks"
 check "a name in use: QKit's error line is Qt's" "$(tail -1 "$out/6q")" <(tail -1 "$out/6k" | sed 's/ (.*)$//')
 kill $(jobs -p) 2>/dev/null; wait
 
+# 7. The async/await sample serves real Qt clients: UDP and local echo.
+"$BIN/async-echo" --port 0 --timeout-ms 15000 >"$out/7s" &
+wait_for listening "$out/7s"
+port=$(awk '/^listening/ {print $3}' "$out/7s")
+"$PY" "$PEERS" udp-echo-client --port "$port" --count 3 >"$out/7c"
+check "PySide6 QUdpSocket ← QKit async-echo (UDP)" "done 3/3" "$out/7c"
+"$BIN/async-echo" --local --name qkit-async-echo --timeout-ms 15000 >"$out/8s" &
+wait_for listening "$out/8s"
+"$PY" "$PEERS" local-echo-client --name qkit-async-echo --count 3 --fortune "hi from Qt" >"$out/8c"
+check "PySide6 QLocalSocket ← QKit async-echo (local)" "done 3/3" "$out/8c"
+check "… and every line came back" "echoed hi from Qt" "$out/8c"
+kill $(jobs -p) 2>/dev/null; wait
+
 if [ "$failures" -ne 0 ]; then
     echo "interop: $failures check(s) failed"
     exit 1

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// The main actor and `DispatchQueue.main` on QKit's main loop. Each scenario runs in a
@@ -81,5 +82,57 @@ struct MainActorTests {
         let (code, lines) = try run("task-outlives-exec")
         #expect(code == 0)
         #expect(lines == ["quitting with a main-actor task still asleep"])
+    }
+}
+
+/// async-echo: udp-echo and local-echo written with async/await, same flags and lines.
+@Suite("Samples: async-echo", .serialized)
+struct AsyncEchoSampleTests {
+    @Test("async-echo's UDP client gets every datagram back from its server, as udp-echo's does")
+    func udpPair() throws {
+        let server = try SampleProcess("async-echo", ["--bind", "127.0.0.1", "--port", "0"])
+        defer { server.stop() }
+        let listening = try #require(server.waitForLine(startingWith: "listening"))
+        let port = try #require(listening.split(separator: " ").last.map(String.init))
+        #expect(listening == "listening 127.0.0.1 \(port)")
+        let client = try SampleProcess("async-echo", ["--client", "--port", port, "--count", "50", "--size", "200"])
+        defer { client.stop() }
+        #expect(client.exitCode() == 0)
+        let lines = client.printed
+        #expect(lines.last == "done 50/50")
+        #expect(Set(lines.dropLast()) == Set((1...50).map { "echoed \($0) 200" }))
+        server.send(SIGINT)
+        #expect(server.exitCode() == 130)
+    }
+
+    @Test("async-echo's local client prints every echoed line, then done, as local-echo's does")
+    func localPair() throws {
+        let name = uniqueServerName("async-echo")
+        let server = try SampleProcess("async-echo", ["--local", "--name", name])
+        defer { server.stop() }
+        #expect(server.waitForLine(startingWith: "listening") == "listening \(socketDirectory)/\(name)")
+        let client = try SampleProcess("async-echo", ["--local", "--client", "--name", name, "--send", "hi there", "--count", "3"])
+        defer { client.stop() }
+        #expect(client.exitCode() == 0)
+        #expect(client.printed == ["echoed hi there", "echoed hi there", "echoed hi there", "done 3/3"])
+        server.send(SIGTERM)
+        #expect(server.exitCode() == 130)
+    }
+
+    @Test("async-echo's local client without a server prints ServerNotFoundError and exits 3")
+    func localNoServer() throws {
+        let name = uniqueServerName("async-none")
+        let client = try SampleProcess("async-echo", ["--local", "--client", "--name", name])
+        defer { client.stop() }
+        #expect(client.exitCode() == 3)
+        #expect(client.printed.last == "error: ServerNotFoundError: QLocalSocket::connectToServer: Invalid name "
+            + "(connect \(socketDirectory)/\(name): No such file or directory)")
+    }
+
+    @Test("async-echo refuses bad flags with exit 2")
+    func badFlags() throws {
+        let client = try SampleProcess("async-echo", ["--client"])
+        defer { client.stop() }
+        #expect(client.exitCode() == 2)
     }
 }
