@@ -108,7 +108,27 @@ client.readyRead.connect(receiver: client) { c in
 client.errorOccurred.connect { log.say("signal   client.errorOccurred(\($0))") }
 client.disconnected.connect { log.say("signal   client.disconnected") }
 
-// 7. A timer that ticks three times, then the application quits.
+// 7. Swift concurrency on QKit's loops: a main-actor task awaits the counter's next change,
+//    then calls an actor pinned to the worker thread, whose method runs on that thread.
+actor Tally {
+    let executor: QThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private var total = 0
+    init(_ executor: QThreadExecutor) { self.executor = executor }
+    func add(_ value: Int) -> String {
+        total += value
+        return QThread.currentThread.objectName
+    }
+}
+let tally = Tally(worker.executor)
+Task { @MainActor in
+    guard let value = await counter.valueChanged.next() else { return }
+    log.say("await    counter.valueChanged.next() -> \(value), on the main actor")
+    let thread = await tally.add(value)
+    log.say("await    tally.add(\(value)) ran on the \(thread) thread")
+}
+
+// 8. A timer that ticks three times, then the application quits.
 let timer = QTimer(parent: root)
 timer.objectName = "ticker"
 var ticks = 0

@@ -261,5 +261,7 @@ struct CommandLineTests {
         #expect(lines.contains { $0.contains("udpReceiver.readyRead -> datagram #1") })
         #expect(lines.contains { $0.contains("client.readyRead -> Hello from the QLocalServer") })
         #expect(lines.contains("signal   worker.finished"))
+        #expect(lines.contains("await    counter.valueChanged.next() -> 2, on the main actor"))
+        #expect(lines.contains("await    tally.add(2) ran on the worker thread"))
     }
 }

@@ -80,6 +80,12 @@ case "chained":
     result(Double(n) / s, "calls/s")
 case "crossthread":
     result(crossThreadRate(n), "calls/s")
+case "signal-values":
+    result(awaitedEmissionRate(n, viaStream: false), "values/s")
+case "asyncstream-slot":
+    result(awaitedEmissionRate(n, viaStream: true), "values/s")
+case "pinned-actor":
+    result(pinnedActorCallRate(n), "calls/s")
 case "tree":
     let s = timed {
         for _ in 0..<(n / 1000) {

@@ -1,0 +1,108 @@
+// Swift-concurrency rows: awaiting a signal's emissions, and calls to an actor pinned to a
+// QThread. Each verifies its count and exits 4 on a mismatch.
+import QCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Emissions consumed by a `for await`-style loop on the owner's thread (the main actor), in
+/// bursts of 1000 emitted then 1000 awaited: through `signal.values`, or (`viaStream`)
+/// through an `AsyncStream` continuation fed by a closure slot, the hand-written equivalent.
+@MainActor func awaitedEmissionRate(_ count: Int, viaStream: Bool) -> Double {
+    let source = Source()
+    var seconds = 0.0
+    var total = 0
+    Task { @MainActor in
+        var clock = QElapsedTimer()
+        if viaStream {
+            let (stream, continuation) = AsyncStream<Int>.makeStream()
+            source.value.connect { continuation.yield($0) }
+            var iterator = stream.makeAsyncIterator()
+            clock.start()
+            total = await consume(count, emit: { source.value.emit($0) }, next: { await iterator.next() })
+        } else {
+            var iterator = source.value.values.makeAsyncIterator()
+            clock.start()
+            total = await consume(count, emit: { source.value.emit($0) }, next: { await iterator.next() })
+        }
+        seconds = Double(clock.nsecsElapsed()) / 1e9
+        QCoreApplication.quit()
+    }
+    _ = app.exec()
+    let expected = count / 1000 * 1000
+    guard total == expected * (expected - 1) / 2 else {
+        print("count mismatch: summed \(total), expected \(expected * (expected - 1) / 2)")
+        exit(4)
+    }
+    return Double(expected) / seconds
+}
+
+/// Emits 0..<count in bursts of 1000 and awaits each value; returns their sum.
+@MainActor private func consume(_ count: Int, emit: (Int) -> Void, next: () async -> Int?) async -> Int {
+    var sum = 0
+    var value = 0
+    for _ in 0..<(count / 1000) {
+        for _ in 0..<1000 {
+            emit(value)
+            value += 1
+        }
+        for _ in 0..<1000 { sum += await next() ?? 0 }
+    }
+    return sum
+}
+
+/// An actor whose methods run on a QThread's loop.
+actor PinnedCounter {
+    let executor: QThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    var total = 0
+    init(_ executor: QThreadExecutor) { self.executor = executor }
+    func add(_ v: Int) { total += v }
+}
+
+/// Awaited calls from a task on Swift's cooperative pool to an actor pinned to a worker
+/// QThread (each call a round trip: the caller waits for the method to return).
+func pinnedActorCallRate(_ count: Int) -> Double {
+    let worker = QThread()
+    worker.start()
+    let counter = PinnedCounter(worker.executor)
+    let done = WaitFlag()
+    var clock = QElapsedTimer()
+    clock.start()
+    Task.detached {
+        for _ in 0..<count { await counter.add(1) }
+        done.set()
+    }
+    done.wait()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    let total = Guarded(0)
+    Task.detached { let t = await counter.total; total.set(t) }
+    let verified = total.waitForValue()
+    worker.quit()
+    _ = worker.wait()
+    guard verified == count else {
+        print("count mismatch: the actor counted \(verified) of \(count) calls")
+        exit(4)
+    }
+    return Double(count) / seconds
+}
+
+/// A one-shot flag a thread can wait on.
+final class WaitFlag: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var isSet = false
+    init() { pthread_mutex_init(&mutex, nil); pthread_cond_init(&condition, nil) }
+    func set() { pthread_mutex_lock(&mutex); isSet = true; pthread_cond_broadcast(&condition); pthread_mutex_unlock(&mutex) }
+    func wait() { pthread_mutex_lock(&mutex); while !isSet { pthread_cond_wait(&condition, &mutex) }; pthread_mutex_unlock(&mutex) }
+}
+
+/// A value set once by another thread.
+final class Guarded: @unchecked Sendable {
+    private let flag = WaitFlag()
+    private var value: Int
+    init(_ value: Int) { self.value = value }
+    func set(_ v: Int) { value = v; flag.set() }
+    func waitForValue() -> Int { flag.wait(); return value }
+}
