@@ -15,16 +15,23 @@ import Glibc
     var total = 0
     Task { @MainActor in
         var clock = QElapsedTimer()
+        var value = 0
         if viaStream {
             let (stream, continuation) = AsyncStream<Int>.makeStream()
             source.value.connect { continuation.yield($0) }
             var iterator = stream.makeAsyncIterator()
             clock.start()
-            total = await consume(count, emit: { source.value.emit($0) }, next: { await iterator.next() })
+            for _ in 0..<(count / 1000) {
+                for _ in 0..<1000 { source.value.emit(value); value += 1 }
+                for _ in 0..<1000 { total += await iterator.next(isolation: #isolation) ?? 0 }
+            }
         } else {
             var iterator = source.value.values.makeAsyncIterator()
             clock.start()
-            total = await consume(count, emit: { source.value.emit($0) }, next: { await iterator.next() })
+            for _ in 0..<(count / 1000) {
+                for _ in 0..<1000 { source.value.emit(value); value += 1 }
+                for _ in 0..<1000 { total += await iterator.next(isolation: #isolation) ?? 0 }
+            }
         }
         seconds = Double(clock.nsecsElapsed()) / 1e9
         QCoreApplication.quit()
@@ -36,20 +43,6 @@ import Glibc
         exit(4)
     }
     return Double(expected) / seconds
-}
-
-/// Emits 0..<count in bursts of 1000 and awaits each value; returns their sum.
-@MainActor private func consume(_ count: Int, emit: (Int) -> Void, next: () async -> Int?) async -> Int {
-    var sum = 0
-    var value = 0
-    for _ in 0..<(count / 1000) {
-        for _ in 0..<1000 {
-            emit(value)
-            value += 1
-        }
-        for _ in 0..<1000 { sum += await next() ?? 0 }
-    }
-    return sum
 }
 
 /// An actor whose methods run on a QThread's loop.

@@ -74,6 +74,12 @@ public struct QAsyncIterator<Element>: AsyncIteratorProtocol {
     /// The next element, or nil once the sequence ended or the task is cancelled.
     public mutating func next() async -> Element? { await base.next() }
 
+    /// `next()` staying in the caller's isolation (what `for await` calls), so an iterator
+    /// made on an actor is used there without crossing to another executor.
+    public mutating func next(isolation actor: isolated (any Actor)?) async -> Element? {
+        await base.next(isolation: actor)
+    }
+
     /// Makes the stream and runs `install` on `owner`'s thread (see `ThreadSubscription`)
     /// with its continuation; leaving the loop or cancelling takes the connections down.
     @_spi(QKitInternal)
@@ -96,6 +102,11 @@ public struct QAsyncThrowingIterator<Element>: AsyncIteratorProtocol {
 
     /// The next element; nil once the sequence ended; throws the error that ended it.
     public mutating func next() async throws -> Element? { try await base.next() }
+
+    /// `next()` staying in the caller's isolation (what `for try await` calls).
+    public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+        try await base.next(isolation: actor)
+    }
 
     /// As `QAsyncIterator.subscribe`, for a stream that can end with an error.
     @_spi(QKitInternal)
