@@ -84,6 +84,18 @@ case "signal-values":
     result(awaitedEmissionRate(n, viaStream: false), "values/s")
 case "asyncstream-slot":
     result(awaitedEmissionRate(n, viaStream: true), "values/s")
+case "main-yield":
+    // Main-actor hops: a main-actor task that yields n times (each yield queues it again).
+    var seconds = 0.0
+    Task { @MainActor in
+        var clock = QElapsedTimer()
+        clock.start()
+        for _ in 0..<n { await Task.yield() }
+        seconds = Double(clock.nsecsElapsed()) / 1e9
+        QCoreApplication.quit()
+    }
+    _ = app.exec()
+    result(Double(n) / seconds, "hops/s")
 case "pinned-actor":
     result(pinnedActorCallRate(n), "calls/s")
 case "tree":
