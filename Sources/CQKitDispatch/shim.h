@@ -3,11 +3,9 @@
 // libdispatch's run-loop hooks, which swift-corelibs-libdispatch exports for Foundation's
 // RunLoop but declares in no public header: the main queue's wake-up descriptor (an eventfd
 // on Linux, written whenever the queue gets work) and the call that runs what the queue
-// holds now. Both belong to the process's main thread. Header-only (a system module), so
-// no C object with its own debug-info format is linked into QKit's programs.
-#include <sys/types.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+// holds now. Both belong to the process's main thread. Header-only (a system module), so no
+// C object with its own debug-info format is linked into QKit's programs; and it includes no
+// system header, so it never takes Glibc's declarations over from the files beside it.
 
 int _dispatch_get_main_queue_handle_4CF(void);
 void _dispatch_main_queue_callback_4CF(void *message);
@@ -16,8 +14,6 @@ void _dispatch_main_queue_callback_4CF(void *message);
 static inline int cqkit_main_queue_descriptor(void) { return _dispatch_get_main_queue_handle_4CF(); }
 
 /// Runs the work the main dispatch queue holds now (work queued meanwhile waits for the next call).
-static inline void cqkit_run_main_queue(void) { _dispatch_main_queue_callback_4CF(0); }
+static inline void cqkit_run_main_queue(void) { _dispatch_main_queue_callback_4CF((void *)0); }
 
-/// 1 on the process's initial thread, the one libdispatch binds the main queue to.
-static inline int cqkit_is_initial_thread(void) { return syscall(SYS_gettid) == getpid(); }
 #endif

@@ -21,7 +21,7 @@ final class MainQueueWatch {
     /// Only on the process's initial thread: libdispatch binds the main queue to it. (A
     /// process whose main thread entered `dispatch_main()` no longer runs code there.)
     init?(dispatcher: EventDispatcher) {
-        guard cqkit_is_initial_thread() != 0 else { return nil }
+        guard MainQueueWatch.onInitialThread() else { return nil }
         self.dispatcher = dispatcher
         fd = cqkit_main_queue_descriptor()
         let what = Int16(EV_READ) | Int16(EV_PERSIST)
@@ -42,6 +42,18 @@ final class MainQueueWatch {
     }
 
     fileprivate func woke() { pending = true }
+
+    /// True on the process's initial thread, whose thread id is the process id
+    /// (`/proc/thread-self` reads "<pid>/task/<tid>").
+    private static func onInitialThread() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { readlink("/proc/thread-self", $0.baseAddress!, $0.count) }
+        }
+        guard count > 0 else { return false }
+        let parts = String(decoding: buffer.prefix(count), as: UTF8.self).split(separator: "/")
+        return parts.count == 3 && parts[0] == parts[2]
+    }
 
     /// Asks the eventfd directly whether the queue got work (one non-blocking read, which
     /// also resets it); for passes that do not poll libevent.
