@@ -4,7 +4,7 @@ import Testing
 @testable import QCore
 
 /// One application object at a time, so these run one after another.
-@Suite("QCoreApplication (spec 2.4)", .serialized, .leakChecked)
+@Suite("QCoreApplication", .serialized, .leakChecked)
 struct ApplicationTests {
     @Test("exec returns the exit code and aboutToQuit fires once")
     func execAndExit() {
@@ -122,7 +122,7 @@ struct ApplicationTests {
     }
 }
 
-@Suite("QCoreApplication, more (spec 2.4)", .serialized, .leakChecked)
+@Suite("QCoreApplication, more", .serialized, .leakChecked)
 struct ApplicationMoreTests {
     @Test("exit from another thread ends exec with its code")
     func exitFromOtherThread() {

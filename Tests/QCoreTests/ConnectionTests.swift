@@ -3,7 +3,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Connections, sender() and disconnect (spec 1.3, 1.5, 1.6)", .leakChecked)
+@Suite("Connections, sender() and disconnect", .leakChecked)
 struct ConnectionTests {
     @Test("a queued call is dropped when its receiver is deleted after the sender already ended")
     func queuedCallDroppedAfterSenderAndReceiverEnd() {

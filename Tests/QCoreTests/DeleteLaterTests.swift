@@ -3,7 +3,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("deleteLater (spec 1.2)", .leakChecked)
+@Suite("deleteLater", .leakChecked)
 struct DeleteLaterTests {
     @Test("deleteLater deletes the object when control returns to the loop")
     func deletedWhenLoopResumes() {

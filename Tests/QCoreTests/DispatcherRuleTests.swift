@@ -8,7 +8,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("Dispatcher iteration rules (spec 2.1-2.5)", .leakChecked)
+@Suite("Dispatcher iteration rules", .leakChecked)
 struct DispatcherRuleTests {
     @Test("isRunning is false once exit was called, before exec returns")
     func isRunningFalseAfterExit() {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Emission rules (spec 1.4)", .leakChecked)
+@Suite("Emission rules", .leakChecked)
 struct EmissionTests {
     @Test("slots run in connection order")
     func connectionOrder() {

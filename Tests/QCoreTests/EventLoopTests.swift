@@ -12,7 +12,7 @@ final class EventSink: QObject {
     }
 }
 
-@Suite("Event loop and posted events (spec 2.1-2.3)", .leakChecked)
+@Suite("Event loop and posted events", .leakChecked)
 struct EventLoopTests {
     @Test("posted events go out in descending priority, then FIFO")
     func priorityOrder() {

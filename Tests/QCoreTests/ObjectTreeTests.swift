@@ -3,7 +3,7 @@ import Testing
 
 @testable import QCore
 
-@Suite("Object tree (spec 1.1)", .leakChecked)
+@Suite("Object tree", .leakChecked)
 struct ObjectTreeTests {
     @Test("children keep insertion order")
     func childrenKeepInsertionOrder() {

@@ -19,7 +19,7 @@ final class Emitter: QObject, @unchecked Sendable {
     lazy var value = Signal<Int>(owner: self)
 }
 
-@Suite("Threads (spec 1.7)", .leakChecked)
+@Suite("Threads", .leakChecked)
 struct ThreadTests {
     @Test("started and finished are emitted and wait returns true")
     func startedFinished() {

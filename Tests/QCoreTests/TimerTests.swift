@@ -7,7 +7,7 @@ import Glibc
 
 @testable import QCore
 
-@Suite("QTimer (spec 2.5)", .leakChecked)
+@Suite("QTimer", .leakChecked)
 struct TimerTests {
     @Test("a new timer has Qt's defaults")
     func defaults() {

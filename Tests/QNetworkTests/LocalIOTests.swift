@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("QLocalSocket I/O and closing (spec 4.6-4.9)", .descriptorChecked)
+@Suite("QLocalSocket I/O and closing", .descriptorChecked)
 struct LocalIOTests {
     @Test("write buffers everything, returns its length, and the loop flushes it")
     func writeIsBuffered() {
@@ -207,7 +207,7 @@ struct LocalIOTests {
     }
 }
 
-@Suite("QLocalServer (spec 5)", .descriptorChecked)
+@Suite("QLocalServer", .descriptorChecked)
 struct LocalServerTests {
     @Test("an accepted socket is a Connected child of the server, announced by newConnection")
     func acceptedSocket() {

@@ -35,7 +35,7 @@ func connectedPair(_ tag: String) -> (QLocalServer, QLocalSocket, QLocalSocket)?
     return (server, client, end)
 }
 
-@Suite("QLocalSocket connecting (spec 4.1-4.5)", .descriptorChecked)
+@Suite("QLocalSocket connecting", .descriptorChecked)
 struct LocalConnectTests {
     @Test("a plain name lives at $TMPDIR/name (or /tmp/name); a /path is used as it is")
     func nameToPath() {

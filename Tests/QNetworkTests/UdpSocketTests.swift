@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("QUdpSocket bind and write (spec 3.1-3.3)", .descriptorChecked)
+@Suite("QUdpSocket bind and write", .descriptorChecked)
 struct UdpBindTests {
     @Test("bind succeeds synchronously: Bound, a port, one stateChanged, device not open")
     func bindSucceeds() {
@@ -207,7 +207,7 @@ struct UdpBindTests {
     }
 }
 
-@Suite("QUdpSocket reading and readyRead (spec 3.4-3.6)", .descriptorChecked)
+@Suite("QUdpSocket reading and readyRead", .descriptorChecked)
 struct UdpReadTests {
     /// A bound receiver and a sender that has sent `payloads` to it.
     func pair(_ payloads: [String]) -> (QUdpSocket, QUdpSocket) {
@@ -406,7 +406,7 @@ struct UdpReadTests {
     }
 }
 
-@Suite("QUdpSocket connected mode and closing (spec 3.7-3.10)", .descriptorChecked)
+@Suite("QUdpSocket connected mode and closing", .descriptorChecked)
 struct UdpConnectionTests {
     @Test("connectToHost with an IP is synchronous, in Qt's order, and opens the device")
     func connectOrder() {

@@ -32,7 +32,7 @@ extension QObject {
         data.post(PostedEvent(receiver: self, event: DeferredDeleteEvent(loopLevel: level), priority: 0))
     }
 
-    /// Qt's destructor sequence (steps 2 to 7 of QT_BEHAVIOUR 1.1).
+    /// Qt's destructor sequence (destroyed, disconnects, children depth-first, ChildRemoved to the parent).
     func runDestruction(leaveParent: Bool) {
         state.insert(.deleted)
         extra?.lifeToken.end()

@@ -1,4 +1,4 @@
-/// Qt's rule for turning a QLocalSocket/QLocalServer name into an address (QT_BEHAVIOUR 4.1),
+/// Qt's rule for turning a QLocalSocket/QLocalServer name into an address,
 /// so a Qt or PySide program and a QKit program using the same name meet.
 enum LocalName {
     /// The most bytes a path (or abstract name) may have: `sun_path` (108) minus 2.

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 extension QLocalServer {
-    // MARK: accepting (QT_BEHAVIOUR 5.2)
+    // MARK: accepting (sockets become the server's children, FIFO; newConnection per accept)
 
     /// Accepts from the loop while fewer than `maxPendingConnections` wait.
     func updateAccepting() {

@@ -97,7 +97,7 @@ open class QLocalServer: QObject {
         return false
     }
 
-    // MARK: listen (QT_BEHAVIOUR 5.1)
+    // MARK: listen (errno → serverError and Qt's text; a stale file is kept)
 
     /// Listens on `name`: `/absolute/path`, or a name placed in `$TMPDIR` (or /tmp), or an
     /// abstract name with `.abstractNamespace`. False with `serverError`/`errorString` on

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 extension QLocalSocket {
-    // MARK: closing (QT_BEHAVIOUR 4.8)
+    // MARK: closing (disconnectFromServer, close and abort, in Qt 6's signal orders)
 
     /// Nothing pending: Closing → Unconnected → readChannelFinished → disconnected at once.
     /// Data pending: returns in Closing; once flushed, bytesWritten → Unconnected →

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 extension QLocalSocket {
-    // MARK: reading (QT_BEHAVIOUR 4.7, 4.9)
+    // MARK: reading (readyRead per arrival, never recursive; then the peer-close sequence)
 
     func armReading() {
         guard fd >= 0 else { return }
@@ -109,7 +109,7 @@ extension QLocalSocket {
         disconnected.emit()
     }
 
-    // MARK: writing (QT_BEHAVIOUR 4.6)
+    // MARK: writing (buffered, flushed by the loop; bytesWritten never recursive)
 
     /// Buffers the bytes and returns their count; they are written on the next loop pass,
     /// by `flush()` or by `waitForBytesWritten()`. −1 when not connected.

@@ -158,7 +158,7 @@ public final class QLocalSocket: QIODevice {
         errorOccurred.emit(code)
     }
 
-    // MARK: connecting (QT_BEHAVIOUR 4.3, 4.4)
+    // MARK: connecting (synchronous on Linux: Connecting → Connected → connected, or Connecting → errorOccurred → Unconnected)
 
     /// Connects to the server called `name` (see `QLocalServer.listen`). Success and failure
     /// are reported before it returns (failure: Connecting → errorOccurred → Unconnected).

@@ -110,7 +110,7 @@ public final class QUdpSocket: QAbstractSocket {
         return true
     }
 
-    // MARK: readyRead arming (QT_BEHAVIOUR 3.6)
+    // MARK: readyRead arming (emitted once, then again only after a read)
 
     /// After a read: readyRead again on the next pass if datagrams wait in the inbox,
     /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 
-/// errno → Qt's error code and Qt's exact error text for QAbstractSocket operations (see the
-/// Behaviour reference in the README). What failed, on what, and the OS reason go to
+/// errno → Qt's error code and Qt's exact error text for QAbstractSocket operations (the
+/// texts of Qt 6's native socket engine). What failed, on what, and the OS reason go to
 /// `errorDetail` instead, so `errorString` compares equal to Qt's.
 enum SocketErrors {
     /// The `errorDetail` line: "bind 127.0.0.1:45454: Address already in use".
