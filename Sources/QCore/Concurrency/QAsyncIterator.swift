@@ -192,3 +192,31 @@ public final class QAsyncSink<Element>: @unchecked Sendable {
         end?()
     }
 }
+
+extension QAsyncSink {
+    /// Feeds this sink from `object`'s signals, on the object's thread: `drain` now and at
+    /// every `arrival`; at `end` one last `drain`, then the sequence ends; it ends as well
+    /// when the object is destroyed. Returns the connections (for `ThreadSubscription`).
+    public func follow<Object: QObject>(
+        _ object: Object, arrival: Signal< >, end: Signal< >,
+        drain: @escaping (Object, QAsyncSink<Element>) -> Void
+    ) -> [Connection] {
+        drain(object, self)
+        return [
+            arrival.connect(receiver: object) { object in drain(object, self) },
+            end.connect(receiver: object) { object in
+                drain(object, self)
+                self.finish()
+            },
+            object.destroyed.connect { _ in self.finish() },
+        ]
+    }
+}
+
+/// A weak reference that may cross threads, for async sequences whose object is only used on
+/// its own thread (QKit's threading rule, checked at run time).
+@_spi(QKitInternal)
+public struct WeakObjectReference<Object: AnyObject>: @unchecked Sendable {
+    public weak var object: Object?
+    public init(_ object: Object?) { self.object = object }
+}

@@ -1,61 +1,38 @@
 @_spi(QKitInternal) import QCore
 
-/// A local socket error as a Swift error, thrown by QKit's async socket APIs: Qt's code and
-/// text, and QKit's detail. Qt has no counterpart (Qt reports errors through `errorOccurred`).
-public struct QLocalSocketError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Qt's error code. Qt: `QLocalSocket::error()`.
-    public let code: QLocalSocket.LocalSocketError
-    /// Qt's text for it. Qt: `QLocalSocket::errorString()`.
-    public let errorString: String
-    /// What failed, on which path, and the OS's reason (`errorDetail`).
-    public let errorDetail: String
-
-    /// "PeerClosedError: QLocalSocket: Remote closed".
-    public var description: String { "\(code.qtName): \(errorString)" }
-}
-
 extension QLocalSocket {
     /// The bytes the socket receives, for `for await`: each chunk `readyRead` announces (what
     /// is already buffered first), read on the socket's thread, from the moment the iteration
     /// starts. Ends when the connection ends, after the last bytes (a peer that closed
     /// included). Qt has no counterpart (a `readyRead` slot that calls `readAll()`).
-    public var bytes: Bytes { Bytes(self) }
+    public var bytes: Bytes { Bytes(socket: WeakObjectReference(self)) }
 
     /// `QLocalSocket.bytes`: an `AsyncSequence` of byte chunks.
-    public struct Bytes: AsyncSequence, @unchecked Sendable {
+    public struct Bytes: AsyncSequence, Sendable {
         public typealias Element = [UInt8]
         public typealias Failure = Never
 
-        // Safe to share: the socket is used only on its own thread (ThreadSubscription), and
-        // reached through a weak reference.
-        private weak var socket: QLocalSocket?
-
-        init(_ socket: QLocalSocket) { self.socket = socket }
+        let socket: WeakObjectReference<QLocalSocket>
 
         /// Starts reading (on the socket's thread); the iterator owns that.
         public func makeAsyncIterator() -> QAsyncIterator<[UInt8]> {
-            let target = UncheckedLocalSocket(socket)
-            return QAsyncIterator.subscribe(on: socket) { continuation in
-                guard let socket = target.socket, !socket.isDeleted else {
-                    continuation.finish()
+            let target = socket
+            return QAsyncIterator.subscribe(on: target.object) { sink in
+                guard let socket = target.object, !socket.isDeleted else {
+                    sink.finish()
                     return []
                 }
-                let drain: (QLocalSocket) -> Void = { socket in
-                    let chunk = socket.readAll()
-                    if !chunk.isEmpty { continuation.yield(chunk) }
-                }
-                drain(socket)
                 guard socket.state == .connected || socket.state == .closing else {
-                    continuation.finish()
+                    // Only what is buffered is left to read.
+                    let chunk = socket.readAll()
+                    if !chunk.isEmpty { sink.yield(chunk) }
+                    sink.finish()
                     return []
                 }
-                let reading = socket.readyRead.connect(receiver: socket) { socket in drain(socket) }
-                let closing = socket.readChannelFinished.connect(receiver: socket) { socket in
-                    drain(socket)
-                    continuation.finish()
+                return sink.follow(socket, arrival: socket.readyRead, end: socket.readChannelFinished) { socket, sink in
+                    let chunk = socket.readAll()
+                    if !chunk.isEmpty { sink.yield(chunk) }
                 }
-                let ending = socket.destroyed.connect { _ in continuation.finish() }
-                return [reading, closing, ending]
             }
         }
     }
@@ -198,10 +175,4 @@ private final class Suspension {
         cleanup = nil
         continuation.resume(returning: result)
     }
-}
-
-/// Carries a local socket to its own thread inside a Sendable closure.
-struct UncheckedLocalSocket: @unchecked Sendable {
-    weak var socket: QLocalSocket?
-    init(_ socket: QLocalSocket?) { self.socket = socket }
 }

@@ -64,15 +64,41 @@ enum SocketErrors {
     }
 }
 
-extension QAbstractSocket.SocketError {
+/// A socket error code with its enumerator's name in Qt's headers.
+public protocol QtSocketErrorCode: Sendable, Equatable {
+    /// The enumerator's name in Qt's headers ("AddressInUseError"), for logs that Qt users read.
+    var qtName: String { get }
+}
+
+extension QAbstractSocket.SocketError: QtSocketErrorCode {
     /// The enumerator's name in Qt's headers ("AddressInUseError"), for logs that Qt users read.
     public var qtName: String { qtEnumeratorName(self) }
 }
 
-extension QLocalSocket.LocalSocketError {
+extension QLocalSocket.LocalSocketError: QtSocketErrorCode {
     /// The enumerator's name in Qt's headers ("ServerNotFoundError").
     public var qtName: String { qtEnumeratorName(self) }
 }
+
+/// A socket error as a Swift error, thrown by QKit's async socket APIs: Qt's code and text,
+/// and QKit's detail. Qt has no counterpart (Qt reports errors through `errorOccurred`).
+public struct QSocketFailure<Code: QtSocketErrorCode>: Error, Equatable, CustomStringConvertible {
+    /// Qt's error code. Qt: `error()`.
+    public let code: Code
+    /// Qt's text for it. Qt: `errorString()`.
+    public let errorString: String
+    /// What failed, on which address or path, and the OS's reason (`errorDetail`).
+    public let errorDetail: String
+
+    /// "ConnectionRefusedError: Connection refused".
+    public var description: String { "\(code.qtName): \(errorString)" }
+}
+
+/// What `QUdpSocket.datagrams` throws. Qt: `QAbstractSocket::SocketError` with `errorString()`.
+public typealias QSocketError = QSocketFailure<QAbstractSocket.SocketError>
+
+/// What QLocalSocket's async calls throw. Qt: `QLocalSocket::LocalSocketError` with `errorString()`.
+public typealias QLocalSocketError = QSocketFailure<QLocalSocket.LocalSocketError>
 
 /// Qt names every socket error enumerator after its meaning plus "Error"; the Swift cases
 /// drop that suffix and lower the first letter.
