@@ -44,9 +44,11 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // recvmmsg and accept4, which Glibc's Swift module leaves out (GNU extensions).
+        .systemLibrary(name: "CQKitNet", path: "Sources/CQKitNet"),
         .target(
             name: "QNetwork",
-            dependencies: ["QCore"],
+            dependencies: ["QCore", "CQKitNet"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -1,3 +1,5 @@
+import CQKitNet
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,7 +74,7 @@ extension Posix {
             header.msg_hdr.msg_controllen = scratch.controlSize
             scratch.headers[i] = header
         }
-        let result = try syscall("recvmmsg", { qkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
+        let result = try syscall("recvmmsg", { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
         guard let received = result.value else { return [] }
         var out: [BatchedDatagram] = []
         out.reserveCapacity(Int(received))
@@ -100,9 +102,3 @@ struct MultiMessageHeader {
     var msg_len: UInt32 = 0
 }
 
-/// `recvmmsg` is a GNU extension that Glibc's Swift module does not expose; bind the symbol.
-@_silgen_name("recvmmsg")
-private func qkit_recvmmsg(
-    _ fd: Int32, _ headers: UnsafeMutablePointer<MultiMessageHeader>, _ count: UInt32, _ flags: Int32,
-    _ timeout: UnsafeMutablePointer<timespec>?
-) -> Int32

@@ -1,3 +1,5 @@
+import CQKitNet
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,7 +46,7 @@ enum Posix {
     /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
     /// The corresponding C function is `accept4`.
     static func acceptConnection(_ fd: Int32) throws -> Int32? {
-        try syscall("accept", { qkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
+        try syscall("accept", { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
     }
 
     /// Sets an integer option. The corresponding C function is `setsockopt`.
@@ -142,6 +144,3 @@ enum Posix {
     }
 }
 
-/// `accept4` is a GNU extension that Glibc's Swift module does not expose; bind the symbol.
-@_silgen_name("accept4")
-private func qkit_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?, _ flags: Int32) -> Int32
