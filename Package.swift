@@ -35,11 +35,14 @@ let package = Package(
         ),
         // libdispatch's main-queue hooks (declared by no public header), for the main actor.
         .systemLibrary(name: "CQKitDispatch", path: "Sources/CQKitDispatch"),
+        // eventfd(2), which Glibc's Swift module leaves out: the loops' cross-thread wake-up.
+        .systemLibrary(name: "CQKitEventFD", path: "Sources/CQKitEventFD"),
         .target(
             name: "QCore",
             dependencies: [
                 "CLibevent",
                 "CQKitDispatch",
+                "CQKitEventFD",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        // The SwiftNIO peer only (QKit itself never depends on SwiftNIO).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +24,15 @@ let package = Package(
                 .product(name: "QNetwork", package: parentIdentity),
             ],
             path: "Sources/Probe",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "niopeer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/NIOPeer",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

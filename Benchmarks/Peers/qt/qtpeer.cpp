@@ -126,6 +126,39 @@ static int crossThreadRow(long n) {
     return 0;
 }
 
+// Calls from another thread whose caller waits for each to run (BlockingQueuedConnection),
+// the Qt form of an awaited call to an actor pinned to a thread: a caller QThread makes n
+// functor calls into a counter living in a worker QThread.
+class Counter : public QObject {
+public:
+    long long total = 0;
+};
+
+static int blockingCallRow(long n) {
+    QThread worker;
+    worker.start();
+    Counter counter;
+    counter.moveToThread(&worker);
+    QThread *caller = QThread::create([&] {
+        for (long i = 0; i < n; ++i)
+            QMetaObject::invokeMethod(&counter, [&] { counter.total += 1; }, Qt::BlockingQueuedConnection);
+    });
+    QElapsedTimer t;
+    t.start();
+    caller->start();
+    caller->wait();
+    double s = seconds(t);
+    delete caller;
+    worker.quit();
+    worker.wait();
+    if (counter.total != n) {
+        std::printf("count mismatch: the counter ran %lld of %ld calls\n", counter.total, n);
+        return 4;
+    }
+    result(double(n) / s, "calls/s");
+    return 0;
+}
+
 static int treeRow(long n) {
     QElapsedTimer t;
     t.start();
@@ -313,6 +346,7 @@ int main(int argc, char **argv) {
     if (!std::strcmp(row, "chained")) return chainedRow(n);
     if (!std::strcmp(row, "crossthread")) return crossThreadRow(n);
     if (!std::strcmp(row, "tree")) return treeRow(n);
+    if (!std::strcmp(row, "actor-call") || !std::strcmp(row, "actor-call-loop")) return blockingCallRow(n);
     if (!std::strcmp(row, "timers")) return timersRow();
     if (!std::strcmp(row, "udp64")) return udpRow(n, 64);
     if (!std::strcmp(row, "udp1200")) return udpRow(n, 1200);

@@ -81,6 +81,51 @@ func pinnedActorCallRate(_ count: Int) -> Double {
     return Double(count) / seconds
 }
 
+/// An actor pinned to a QThread that calls another pinned actor.
+actor PinnedCaller {
+    let executor: QThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    init(_ executor: QThreadExecutor) { self.executor = executor }
+    func call(_ counter: PinnedCounter, times: Int) async {
+        // Touching the caller's own state after each call keeps the hop back to its
+        // executor (with nothing isolated between calls, the optimizer drops it and the task
+        // stays on the counter's thread).
+        for _ in 0..<times { await counter.add(1); returned += 1 }
+    }
+    var returned = 0
+}
+
+/// Awaited calls between two actors pinned to two QThreads (each call a round trip from the
+/// caller's loop to the counter's and back).
+func loopActorCallRate(_ count: Int) -> Double {
+    let callerThread = QThread(), workerThread = QThread()
+    callerThread.start()
+    workerThread.start()
+    let counter = PinnedCounter(workerThread.executor)
+    let caller = PinnedCaller(callerThread.executor)
+    let done = WaitFlag()
+    var clock = QElapsedTimer()
+    clock.start()
+    Task.detached {
+        await caller.call(counter, times: count)
+        done.set()
+    }
+    done.wait()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    let total = Guarded(0)
+    Task.detached { let t = await counter.total, r = await caller.returned; total.set(t == r ? t : -1) }
+    let verified = total.waitForValue()
+    for thread in [callerThread, workerThread] {
+        thread.quit()
+        _ = thread.wait()
+    }
+    guard verified == count else {
+        print("count mismatch: the actor counted \(verified) of \(count) calls")
+        exit(4)
+    }
+    return Double(count) / seconds
+}
+
 /// A one-shot flag a thread can wait on.
 final class WaitFlag: @unchecked Sendable {
     private var mutex = pthread_mutex_t()

@@ -96,8 +96,10 @@ case "main-yield":
     }
     _ = app.exec()
     result(Double(n) / seconds, "hops/s")
-case "pinned-actor":
+case "pinned-actor", "actor-call":
     result(pinnedActorCallRate(n), "calls/s")
+case "actor-call-loop":
+    result(loopActorCallRate(n), "calls/s")
 case "tree":
     let s = timed {
         for _ in 0..<(n / 1000) {

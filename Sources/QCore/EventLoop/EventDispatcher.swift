@@ -1,4 +1,5 @@
 import CLibevent
+import CQKitEventFD
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,14 +10,31 @@ import Glibc
 /// initialiser runs exactly once, thread-safely.
 private let libeventThreadingReady: Bool = evthread_use_pthreads() == 0
 
-/// The cross-thread handle of a dispatcher: wakes its `event_base_loop` from any thread.
-/// libevent's threading support makes `event_active` safe to call from other threads.
+/// The cross-thread handle of a dispatcher: wakes its `event_base_loop` from any thread by
+/// writing to an eventfd the loop watches edge-triggered. A plain write takes no lock: waking
+/// through `event_active` held the base's lock across the write, so on one CPU the woken loop
+/// ran first and blocked on that lock (three futex calls per cross-thread round trip). Each
+/// write is a new edge, so the loop never reads the counter back (one syscall less per wake;
+/// a post writes only to a sleeping loop, and 2^64 of them would take millennia). The waker
+/// owns the descriptor, so a late wake never reaches a reused one.
 final class EventDispatcherWaker: @unchecked Sendable {
-    let event: OpaquePointer
+    // Safe to share: the descriptor is fixed for the waker's life; write(2) is thread-safe.
+    let fd: Int32
 
-    init(event: OpaquePointer) { self.event = event }
+    init() {
+        fd = cqkit_eventfd(0, O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            fatalError("QKit: eventfd failed for an event loop's wake-up (errno \(errno): out of descriptors)")
+        }
+    }
 
-    func wake() { event_active(event, Int32(EV_READ), 0) }
+    deinit { close(fd) }
+
+    func wake() {
+        var one: UInt64 = 1
+        // EAGAIN would mean the counter is at its maximum: the loop is woken already.
+        while write(fd, &one, 8) < 0 && errno == EINTR {}
+    }
 }
 
 /// One thread's libevent loop, run the way Qt's Unix dispatcher runs an iteration:
@@ -26,6 +44,7 @@ final class EventDispatcherWaker: @unchecked Sendable {
 final class EventDispatcher {
     let base: OpaquePointer
     let waker: EventDispatcherWaker
+    private let wakeEvent: OpaquePointer
     unowned(unsafe) let threadData: ThreadData
 
     /// Filled by libevent callbacks during `event_base_loop`.
@@ -55,10 +74,13 @@ final class EventDispatcher {
         event_config_free(config)
         self.base = base
         self.threadData = threadData
-        guard let wakeEvent = event_new(base, -1, 0, qkitWakeCallback, nil) else {
+        waker = EventDispatcherWaker()
+        guard let wakeEvent = event_new(base, waker.fd, Int16(EV_READ | EV_PERSIST | EV_ET), qkitWakeCallback, nil),
+            event_add(wakeEvent, nil) == 0
+        else {
             fatalError("QKit: event_new failed for the wake-up event")
         }
-        waker = EventDispatcherWaker(event: wakeEvent)
+        self.wakeEvent = wakeEvent
         mainQueue = MainQueueWatch(dispatcher: self)
     }
 
@@ -66,7 +88,7 @@ final class EventDispatcher {
         mainQueue = nil
         for record in timers.values { record.releaseEvent() }
         timers.removeAll()
-        event_free(waker.event)
+        event_free(wakeEvent)
         event_base_free(base)
     }
 
@@ -137,7 +159,8 @@ final class EventDispatcher {
     }
 }
 
-/// The wake-up event's callback: it only makes `event_base_loop` return.
+/// The wake-up event's callback: it only makes `event_base_loop` return (edge-triggered, the
+/// eventfd needs no reset).
 private func qkitWakeCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {}
 
 /// Monotonic nanoseconds, the clock of timers and QElapsedTimer.

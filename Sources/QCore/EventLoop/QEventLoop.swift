@@ -111,12 +111,15 @@ extension ThreadData {
     }
 
     /// Owning thread, before blocking: true when nothing is queued and no interrupt is
-    /// pending (the request is consumed). One lock for both checks.
+    /// pending (the request is consumed); the loop is then marked sleeping, so the next post
+    /// wakes it. One lock for all three.
     func prepareToBlock() -> Bool {
         postLock.withLock {
             let interrupted = interruptRequested
             interruptRequested = false
-            return !interrupted && postedEvents.isEmpty
+            let blocks = !interrupted && postedEvents.isEmpty
+            loopSleeping = blocks
+            return blocks
         }
     }
 

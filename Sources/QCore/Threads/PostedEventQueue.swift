@@ -7,7 +7,9 @@ struct PostedEvent {
 }
 
 extension ThreadData {
-    /// Queues an entry (thread-safe) and wakes the owning thread when it is blocked elsewhere.
+    /// Queues an entry (thread-safe) and wakes the owning thread's loop when it is blocked (or
+    /// about to block) waiting for events: a loop that is running finds the entry before it
+    /// blocks, so a post to a busy thread makes no syscall.
     /// Higher priority goes first; equal priority keeps FIFO order.
     func post(_ entry: consuming PostedEvent) {
         var toWake: EventDispatcherWaker?
@@ -26,8 +28,8 @@ extension ThreadData {
         } else {
             postedEvents.append(entry)
         }
-        if !wakePending, let waker, !isCurrent {
-            wakePending = true
+        if loopSleeping, let waker, !isCurrent {
+            loopSleeping = false
             toWake = waker
         }
         postLock.unlock()
@@ -41,7 +43,7 @@ extension ThreadData {
         postLock.lock()
         var batch = postedEvents
         postedEvents = spareEvents
-        wakePending = false
+        loopSleeping = false
         postLock.unlock()
         var delivered = false
         if !batch.isEmpty {

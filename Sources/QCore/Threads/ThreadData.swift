@@ -40,7 +40,9 @@ final class ThreadData: @unchecked Sendable {
     let postLock = PThreadLock()
     @exclusivity(unchecked) var postedEvents: [PostedEvent] = []
     @exclusivity(unchecked) var spareEvents: [PostedEvent] = []
-    @exclusivity(unchecked) var wakePending = false
+    /// Set when the loop found nothing queued and is about to block; the next post clears it
+    /// and wakes the loop.
+    @exclusivity(unchecked) var loopSleeping = false
     @exclusivity(unchecked) var interruptRequested = false
     var waker: EventDispatcherWaker?
     /// The Swift concurrency executor of this thread, made on first use; weak, since the
@@ -100,7 +102,7 @@ final class ThreadData: @unchecked Sendable {
         dispatcherStorage = d
         postLock.withLock {
             waker = d.waker
-            wakePending = false
+            loopSleeping = false
         }
         return d
     }
