@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // swift-argument-parser: the samples' flags, --help and usage errors (Samples/ only).
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // swift-collections' Heap: the timer queue's min-heap (a tested, inlinable heap
+        // instead of a hand-written one; only its HeapModule product is linked).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,15 +38,16 @@ let package = Package(
         ),
         // libdispatch's main-queue hooks (declared by no public header), for the main actor.
         .systemLibrary(name: "CQKitDispatch", path: "Sources/CQKitDispatch"),
-        // eventfd(2), which Glibc's Swift module leaves out: the loops' cross-thread wake-up.
-        .systemLibrary(name: "CQKitEventFD", path: "Sources/CQKitEventFD"),
+        // eventfd(2) and timerfd(2), which Glibc's Swift module leaves out: the loops' wake-up and timers.
+        .systemLibrary(name: "CQKitLoopFD", path: "Sources/CQKitLoopFD"),
         .target(
             name: "QCore",
             dependencies: [
                 "CLibevent",
                 "CQKitDispatch",
-                "CQKitEventFD",
+                "CQKitLoopFD",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -1,5 +1,5 @@
 import CLibevent
-import CQKitEventFD
+import CQKitLoopFD
 import Synchronization
 
 #if canImport(Glibc)
@@ -45,6 +45,8 @@ final class EventDispatcher {
     let base: OpaquePointer
     let waker: EventDispatcherWaker
     private let wakeEvent: OpaquePointer
+    let timerQueue: TimerQueue
+    private let timerEvent: OpaquePointer
     unowned(unsafe) let threadData: ThreadData
 
     /// Filled by libevent callbacks during `event_base_loop`.
@@ -66,8 +68,9 @@ final class EventDispatcher {
 
     init(threadData: ThreadData) {
         precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")
+        // No EVENT_BASE_FLAG_PRECISE_TIMER: QKit's TimerQueue keeps its own timerfd, so
+        // libevent has no timeouts and blocks in epoll_wait without re-arming a timer.
         let config = event_config_new()
-        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
         guard let base = event_base_new_with_config(config) else {
             fatalError("QKit: event_base_new_with_config failed (out of memory or descriptors)")
         }
@@ -81,13 +84,23 @@ final class EventDispatcher {
             fatalError("QKit: event_new failed for the wake-up event")
         }
         self.wakeEvent = wakeEvent
+        timerQueue = TimerQueue()
+        // Safe: the queue outlives the event (freed first in deinit).
+        let queue = Unmanaged.passUnretained(timerQueue).toOpaque()
+        guard let timerEvent = event_new(base, timerQueue.fd, Int16(EV_READ | EV_PERSIST), qkitTimerQueueCallback, queue),
+            event_add(timerEvent, nil) == 0
+        else {
+            fatalError("QKit: event_new failed for the timer queue's event")
+        }
+        self.timerEvent = timerEvent
         mainQueue = MainQueueWatch(dispatcher: self)
     }
 
     deinit {
         mainQueue = nil
-        for record in timers.values { record.releaseEvent() }
+        for record in timers.values { record.kill() }
         timers.removeAll()
+        event_free(timerEvent)
         event_free(wakeEvent)
         event_base_free(base)
     }
@@ -104,11 +117,15 @@ final class EventDispatcher {
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
             passesSincePoll = 0
+            if !timers.isEmpty { timerQueue.armForBlocking() }
             event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
+            if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else if watchCount + timers.count > 0
             && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec)) {
             passesSincePoll = 0
-            event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE)
+            // Timers are due by the clock (a vDSO read), so libevent is asked only for sockets.
+            if watchCount > 0 { event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE) }
+            if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else {
             // A burst of posted events inside exec(): libevent is polled every 16 passes so
             // sockets and timers are never starved, without a syscall per queued call.
@@ -162,6 +179,12 @@ final class EventDispatcher {
 /// The wake-up event's callback: it only makes `event_base_loop` return (edge-triggered, the
 /// eventfd needs no reset).
 private func qkitWakeCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {}
+
+/// The timer queue's timerfd became readable: it must be armed again before blocking.
+private func qkitTimerQueueCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {
+    // Safe: the context is the dispatcher's timer queue, which outlives the event.
+    Unmanaged<TimerQueue>.fromOpaque(context.unsafelyUnwrapped).takeUnretainedValue().expired()
+}
 
 /// Monotonic nanoseconds, the clock of timers and QElapsedTimer.
 @inline(__always) func monotonicNanoseconds() -> UInt64 {

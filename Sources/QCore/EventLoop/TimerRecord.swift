@@ -1,4 +1,3 @@
-import CLibevent
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,10 +8,10 @@ import Glibc
 private let nextTimerId = Atomic<Int>(1)
 private let nextTimerSequence = Atomic<UInt64>(1)
 
-/// One running timer (Qt's `QTimerInfo`): a persistent libevent timeout. libevent schedules the
-/// next timeout itself, inside its loop with its cached clock: the previous deadline plus the
-/// interval, or now plus the interval when that has passed (Qt's rule: no catch-up burst). A
-/// timer is delivered at most once per iteration and never while its handler runs.
+/// One running timer (Qt's `QTimerInfo`), queued in its dispatcher's TimerQueue. When due, the
+/// next deadline is the previous one plus the interval, or now plus the interval when that has
+/// passed (Qt's rule: no catch-up burst). A timer is delivered at most once per iteration and
+/// never while its handler runs.
 final class TimerRecord {
     let id: Int
     /// The interval in ms after Qt's timer-type adjustment.
@@ -20,13 +19,14 @@ final class TimerRecord {
     let type: Qt.TimerType
     unowned(unsafe) let object: QObject
     unowned(unsafe) let dispatcher: EventDispatcher
-    @exclusivity(unchecked) private var event: OpaquePointer?
     /// When it is due, in monotonic ns.
     @exclusivity(unchecked) private(set) var deadline: UInt64
     /// Start order: breaks deadline ties so timers started in order fire in order.
     let sequence: UInt64
     @exclusivity(unchecked) private(set) var isActive = true
     @exclusivity(unchecked) private var inHandler = false
+    /// Whether the queue holds an entry for it (a zero timer has none while it is delivered).
+    @exclusivity(unchecked) var hasEntry = false
 
     init(object: QObject, interval: Int, type: Qt.TimerType, dispatcher: EventDispatcher, id: Int? = nil) {
         self.id = id ?? nextTimerId.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -36,14 +36,9 @@ final class TimerRecord {
         self.interval = TimerRecord.effectiveInterval(interval, type)
         self.dispatcher = dispatcher
         deadline = monotonicNanoseconds() &+ UInt64(self.interval) &* 1_000_000
-        // libevent does not repeat a persistent zero timeout: zero timers are re-added by hand.
-        let flags = self.interval == 0 ? Int16(0) : Int16(EV_PERSIST)
-        event = event_new(dispatcher.base, -1, flags, qkitTimerCallback, Unmanaged.passUnretained(self).toOpaque())
         if self.interval == 0 { dispatcher.zeroTimerCount += 1 }
-        add(afterNanoseconds: UInt64(self.interval) &* 1_000_000)
+        dispatcher.timerQueue.schedule(self)
     }
-
-    deinit { releaseEvent() }
 
     /// Qt's timer types: Coarse ≤ 20 ms behaves as Precise, ≥ 20 s as VeryCoarse;
     /// VeryCoarse rounds to the nearest second (500 ms rounds up).
@@ -60,42 +55,27 @@ final class TimerRecord {
         return Int((deadline - now + 999_999) / 1_000_000)
     }
 
-    private func add(afterNanoseconds ns: UInt64) {
-        guard let event else { return }
-        var tv = timeval(tv_sec: Int(ns / 1_000_000_000), tv_usec: Int(ns % 1_000_000_000 / 1000))
-        event_add(event, &tv)
-    }
-
-    /// Stops it for good (killTimer, owner teardown).
+    /// Stops it for good (killTimer, owner teardown); its queue entry goes stale.
     func kill() {
         guard isActive else { return }
         isActive = false
         if interval == 0 { dispatcher.zeroTimerCount -= 1 }
-        releaseEvent()
     }
 
-    func releaseEvent() {
-        if let event {
-            event_del(event)
-            event_free(event)
-            self.event = nil
-        }
-    }
-
-    /// Called by libevent when due: record it for step 5 of the iteration, and advance the
-    /// deadline the way libevent reschedules a persistent timeout.
-    fileprivate func fired() {
-        // Already waiting for delivery (a nested loop or an excluded pass saw it fire again):
-        // one delivery, no catch-up burst.
-        guard !isQueued else { return }
-        isQueued = true
+    /// Due at `now` (the queue calls it): recorded for step 5 of the iteration, and the
+    /// deadline advanced to the next one.
+    func fired(now: UInt64) {
         let step = UInt64(interval) &* 1_000_000
-        let now = monotonicNanoseconds()
         var next = deadline &+ step
         if next <= now { next = now &+ step }
-        dueAt = deadline
+        // Already waiting for delivery (a nested loop or an excluded pass saw it come due
+        // again): one delivery, no catch-up burst.
+        if !isQueued {
+            isQueued = true
+            dueAt = deadline
+            dispatcher.firedTimers.append(self)
+        }
         deadline = next
-        dispatcher.firedTimers.append(self)
     }
 
     /// Waiting in a fired list; cleared when delivered.
@@ -104,7 +84,7 @@ final class TimerRecord {
     /// The deadline that made it fire (the sort key of step 5).
     @exclusivity(unchecked) private(set) var dueAt: UInt64 = 0
 
-    /// Step 5: sends the QTimerEvent (libevent has already scheduled the next timeout).
+    /// Step 5: sends the QTimerEvent (the queue already holds the next deadline).
     func fire(_ threadData: ThreadData) -> Bool {
         guard isQueued else { return false }   // a stale second entry
         isQueued = false
@@ -125,15 +105,12 @@ final class TimerRecord {
         if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = event }
         threadData.scopeLevel -= 1
         inHandler = false
-        if interval == 0 && isActive { add(afterNanoseconds: 0) }
+        if interval == 0 && isActive && !hasEntry {
+            deadline = monotonicNanoseconds()
+            dispatcher.timerQueue.schedule(self)
+        }
         return true
     }
-}
-
-private func qkitTimerCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {
-    guard let context else { return }
-    // Safe: the record frees this event in kill()/deinit, so it is alive while the event can fire.
-    Unmanaged<TimerRecord>.fromOpaque(context).takeUnretainedValue().fired()
 }
 
 extension EventDispatcher {
@@ -150,6 +127,7 @@ extension EventDispatcher {
     func unregisterTimer(_ id: Int) -> Bool {
         guard let record = timers.removeValue(forKey: id) else { return false }
         record.kill()
+        timerQueue.compactIfNeeded(live: timers.values)
         return true
     }
 
