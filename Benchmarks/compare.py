@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""`make bench-compare`: QKit, Qt 6 and raw libevent doing the same work, in one run.
+"""`make bench-compare`: QKit, Qt 6, SwiftNIO and raw libevent doing the same work, in one run.
 
-Builds the QKit probe (release) and the peers (Peers/Makefile), runs every row for every
-implementation several times, prints a table (median, min, max; QKit/Qt and QKit/raw as speed
-ratios, > 1 means QKit is faster) and writes Benchmarks/report.md and Benchmarks/report.svg.
-Qt runs twice: with Debian's default glib dispatcher and with QT_NO_GLIB=1; the ratio uses
-the faster. One-process rows run pinned to CPU 1; two-process rows say where each side ran.
+Builds the QKit probe and the SwiftNIO peer (release) and the C/C++ peers (Peers/Makefile),
+runs every row for every implementation several times, prints a table (median, min, max;
+QKit/Qt, QKit/NIO and QKit/raw as speed ratios, > 1 means QKit is faster) and writes
+Benchmarks/report.md and Benchmarks/report.svg. Qt runs twice: with Debian's default glib
+dispatcher and with QT_NO_GLIB=1; the ratio uses the faster. One-process rows run pinned to
+CPU 1 unless the row says otherwise; two-process rows say where each side ran. A peer that
+lacks a row exits 2 ("–" in the table); any other non-zero exit (a count mismatch, say) marks
+the cell failed and prints why.
 """
 import argparse
 import os
@@ -32,14 +35,54 @@ ROWS = [
     ("udp64", "UDP 64 B loopback, one thread (datagrams/s)", 300_000, 100_000, False, "≥ 750 k/s"),
     ("udp1200", "UDP 1200 B loopback, one thread (datagrams/s)", 300_000, 100_000, False, "≥ 700 k/s"),
     ("pingpong", "local socket 64 B ping-pong (round trips/s)", 200_000, 50_000, False, "≥ 250 k/s"),
+    ("actor-call-loop", "awaited calls between two loop threads, one CPU (calls/s)", 200_000, 50_000, False,
+     "≥ 1.5× Qt, ≥ NIO"),
+    ("actor-call-loop@0,1", "awaited calls between two loop threads, two CPUs (calls/s)", 30_000, 10_000, False,
+     "≥ 1.5× Qt, ≥ NIO"),
+    ("actor-call", "awaited actor calls from Swift's pool (calls/s)", 200_000, 50_000, False, "≥ NIO"),
 ]
 
-def run(cmd, env=None, timeout=120):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+# What each side does per unit of work, for the rows that are not the same call everywhere.
+SAME_WORK = {
+    "actor-call-loop": "QKit and SwiftNIO: an actor on loop thread A awaits a method of an actor on loop "
+                       "thread B (QThread.executor / EventLoop.executor) and touches its own state after "
+                       "each call; Qt: a QThread calls a functor into a QObject living in another QThread "
+                       "with Qt::BlockingQueuedConnection. Each side verifies both counts.",
+    "actor-call": "QKit and SwiftNIO: a task on Swift's cooperative pool awaits an actor method on a loop "
+                  "thread; Qt: as in the row above (a thread's blocking queued call).",
+}
+
+# QKit-only rows: Swift concurrency forms compared with what a Swift user would write instead.
+QKIT_ONLY = [
+    ("signal-values", "`for await` over signal.values, 1,000 emitted then 1,000 awaited (values/s)", 1_000_000, 200_000),
+    ("asyncstream-slot", "the same through an AsyncStream fed by a closure slot (values/s)", 1_000_000, 200_000),
+    ("main-yield", "main-actor Task.yield hops on the main loop (hops/s)", 1_000_000, 200_000),
+]
+
+FAILURES = {}
+
+def run(cmd, env=None, timeout=120, cell=None):
+    """The RESULT value, or None: exit 2 means the peer lacks the row; any other failure is
+    recorded in FAILURES under `cell` and printed."""
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        FAILURES[cell] = f"timed out after {timeout} s"
+        print(f"    FAILED {' '.join(cmd)}: timed out", flush=True)
+        return None
+    if out.returncode == 2:
+        return None
+    if out.returncode != 0:
+        tail = (out.stdout.strip().splitlines() or out.stderr.strip().splitlines() or ["(no output)"])[-1]
+        FAILURES[cell] = f"exit {out.returncode}: {tail}"
+        print(f"    FAILED {' '.join(cmd)}: exit {out.returncode}: {tail}", flush=True)
+        return None
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             return float(line.split()[1])
     return None
+
+NIO = None  # the SwiftNIO peer's path, set in main()
 
 def impls(probe):
     glib = dict(os.environ)
@@ -49,6 +92,7 @@ def impls(probe):
         ("QKit", [probe], None),
         ("Qt 6 (QT_NO_GLIB=1)", [os.path.join(PEERS, "qtpeer")], noglib),
         ("Qt 6 (glib)", [os.path.join(PEERS, "qtpeer")], glib),
+        ("SwiftNIO", [NIO], None),
         ("raw libevent", [os.path.join(PEERS, "evpeer")], None),
     ]
 
@@ -56,16 +100,22 @@ def one_process_rows(probe, reps, quick):
     results = {}
     for key, title, full, small, lower, goal in ROWS:
         n = small if quick else full
-        cpus = [] if key == "crossthread" else ["taskset", "-c", "1"]
+        row, _, placement = key.partition("@")
+        cpus = [] if row == "crossthread" else ["taskset", "-c", placement or "1"]
         for name, cmd, env in impls(probe):
             values = []
             for _ in range(reps):
-                v = run(cpus + cmd + [key, str(n)], env=env)
+                v = run(cpus + cmd + [row, str(n)], env=env, cell=(key, name))
                 if v is not None:
                     values.append(v)
             results[(key, name)] = values
-            shown = f"{statistics.median(values):.4g}" if values else "–"
+            shown = "failed" if (key, name) in FAILURES else (f"{statistics.median(values):.4g}" if values else "–")
             print(f"  {title:<48} {name:<20} {shown}", flush=True)
+    for key, title, full, small in QKIT_ONLY:
+        values = [v for v in (run(["taskset", "-c", "1", probe, key, str(small if quick else full)], cell=(key, "QKit"))
+                              for _ in range(reps)) if v is not None]
+        results[(key, "QKit")] = values
+        print(f"  {title:<48} {'QKit':<20} {statistics.median(values) if values else '–'}", flush=True)
     return results
 
 def two_process(cmd_recv, cmd_send, env, ready_timeout=10):
@@ -87,6 +137,8 @@ def two_process(cmd_recv, cmd_send, env, ready_timeout=10):
 def udp_two_process(probe, reps):
     rows = {}
     for name, cmd, env in impls(probe):
+        if name == "SwiftNIO":
+            continue  # no two-process peer yet
         rates, losses = [], []
         for rep in range(reps):
             port = str(47000 + rep)
@@ -106,6 +158,8 @@ def bulk(probe, reps, quick):
     rows = {}
     for placement, (server_cpu, client_cpu) in (("same CPU", ("0", "0")), ("different CPUs", ("0", "1"))):
         for name, cmd, env in impls(probe):
+            if name == "SwiftNIO":
+                continue  # no two-process peer yet
             values = []
             for rep in range(reps):
                 path = f"/tmp/qkit-bulk-{os.getpid()}-{rep}"
@@ -118,7 +172,9 @@ def bulk(probe, reps, quick):
                 print(f"  local bulk {size >> 20} MiB, {placement:<15} {name:<20} {statistics.median(values):.3g} GB/s", flush=True)
     return rows, size
 
-def fmt(values, lower):
+def fmt(values, lower, cell=None):
+    if cell in FAILURES:
+        return f"failed ({FAILURES[cell]})"
     if not values:
         return "–"
     med = statistics.median(values)
@@ -185,9 +241,13 @@ def main():
 
     subprocess.run(["make", "-C", os.path.join(HERE, "Peers")], check=True)
     subprocess.run(["swift", "build", "-c", "release", "--product", "probe", "--package-path", HERE], check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "niopeer", "--package-path", HERE], check=True)
     bin_path = subprocess.run(["swift", "build", "-c", "release", "--package-path", HERE, "--show-bin-path"],
                               capture_output=True, text=True, check=True).stdout.strip()
     probe = os.path.join(bin_path, "probe")
+    global NIO
+    NIO = os.path.join(bin_path, "niopeer")
+    cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 
     started = time.time()
     print(f"one-process rows ({args.reps} runs each, pinned to CPU 1):", flush=True)
@@ -198,22 +258,28 @@ def main():
 
     qt_version = subprocess.run(["pkg-config", "--modversion", "Qt6Core"], capture_output=True, text=True).stdout.strip()
     ev_version = subprocess.run(["pkg-config", "--modversion", "libevent"], capture_output=True, text=True).stdout.strip()
-    lines = ["# QKit vs Qt 6 vs raw libevent", "",
+    nio_version = "2.101"
+    lines = ["# QKit vs Qt 6 vs SwiftNIO vs raw libevent", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
-             f"({os.cpu_count()} CPUs, {platform.machine()}), Qt {qt_version}, libevent {ev_version}; "
+             f"({cpu_model}, {os.cpu_count()} CPUs, {platform.machine()}), Qt {qt_version}, SwiftNIO {nio_version}, "
+             f"libevent {ev_version}; "
              f"{args.reps} runs per cell{' (quick sizes)' if args.quick else ''}; "
              f"median (min–max). Ratios compare medians as speeds: > 1 means QKit is faster. "
              "Qt's ratio uses the faster of its two dispatchers. Reproduce: `make bench-compare`.", "",
-             "| work | QKit | Qt 6 (QT_NO_GLIB=1) | Qt 6 (glib) | raw libevent | QKit/Qt | QKit/raw | goal |",
-             "|---|---|---|---|---|---|---|---|"]
+             "Same work, where the sides differ in form: " + " ".join(f"**{k}**: {v}" for k, v in SAME_WORK.items()), "",
+             "| work | QKit | Qt 6 (QT_NO_GLIB=1) | Qt 6 (glib) | SwiftNIO | raw libevent | QKit/Qt | QKit/NIO | QKit/raw | goal |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     chart = []
     for key, title, _, _, lower, goal in ROWS:
         q = results.get((key, "QKit"), [])
         r_qt = speed_ratio(q, best_qt(results, key, lower), lower)
+        r_nio = speed_ratio(q, results.get((key, "SwiftNIO"), []), lower)
         r_raw = speed_ratio(q, results.get((key, "raw libevent"), []), lower)
-        lines.append(f"| {title} | {fmt(q, lower)} | {fmt(results.get((key, 'Qt 6 (QT_NO_GLIB=1)')), lower)} | "
-                     f"{fmt(results.get((key, 'Qt 6 (glib)')), lower)} | {fmt(results.get((key, 'raw libevent')), lower)} | "
-                     f"{f'{r_qt:.2f}' if r_qt else '–'} | {f'{r_raw:.2f}' if r_raw else '–'} | {goal} |")
+        cell = lambda name: fmt(results.get((key, name)), lower, (key, name))
+        lines.append(f"| {title} | {cell('QKit')} | {cell('Qt 6 (QT_NO_GLIB=1)')} | "
+                     f"{cell('Qt 6 (glib)')} | {cell('SwiftNIO')} | {cell('raw libevent')} | "
+                     f"{f'{r_qt:.2f}' if r_qt else '–'} | {f'{r_nio:.2f}' if r_nio else '–'} | "
+                     f"{f'{r_raw:.2f}' if r_raw else '–'} | {goal} |")
         chart.append((title, r_qt))
     # UDP two processes.
     def udp_cell(name):
@@ -225,8 +291,8 @@ def main():
     r_udp = speed_ratio(uq, uqt, False)
     r_udp_raw = speed_ratio(uq, udp.get("raw libevent", ([], []))[0], False)
     lines.append(f"| UDP 64 B, two processes (receiver on CPU 0, sender on CPU 1): received/s, loss | {udp_cell('QKit')} | "
-                 f"{udp_cell('Qt 6 (QT_NO_GLIB=1)')} | {udp_cell('Qt 6 (glib)')} | {udp_cell('raw libevent')} | "
-                 f"{f'{r_udp:.2f}' if r_udp else '–'} | {f'{r_udp_raw:.2f}' if r_udp_raw else '–'} | ≥ Qt, less loss |")
+                 f"{udp_cell('Qt 6 (QT_NO_GLIB=1)')} | {udp_cell('Qt 6 (glib)')} | {udp_cell('SwiftNIO')} | {udp_cell('raw libevent')} | "
+                 f"{f'{r_udp:.2f}' if r_udp else '–'} | – | {f'{r_udp_raw:.2f}' if r_udp_raw else '–'} | ≥ Qt, less loss |")
     chart.append(("UDP 64 B, two processes", r_udp))
     for placement in ("same CPU", "different CPUs"):
         cells = {n: bulk_rows.get((placement, n), []) for n in ("QKit", "Qt 6 (QT_NO_GLIB=1)", "Qt 6 (glib)", "raw libevent")}
@@ -236,9 +302,16 @@ def main():
         f = lambda v: f"{statistics.median(v):.2f} GB/s ({min(v):.2f}–{max(v):.2f})" if v else "–"
         goal = "≥ 6 GB/s" if placement == "same CPU" else "≥ 2 GB/s"
         lines.append(f"| local bulk {bulk_size >> 20} MiB, two processes, {placement} | {f(cells['QKit'])} | "
-                     f"{f(cells['Qt 6 (QT_NO_GLIB=1)'])} | {f(cells['Qt 6 (glib)'])} | {f(cells['raw libevent'])} | "
-                     f"{f'{r:.2f}' if r else '–'} | {f'{rr:.2f}' if rr else '–'} | {goal} |")
+                     f"{f(cells['Qt 6 (QT_NO_GLIB=1)'])} | {f(cells['Qt 6 (glib)'])} | – | {f(cells['raw libevent'])} | "
+                     f"{f'{r:.2f}' if r else '–'} | – | {f'{rr:.2f}' if rr else '–'} | {goal} |")
         chart.append((f"local bulk, {placement}", r))
+    lines += ["", "QKit alone (Swift concurrency forms, pinned to CPU 1):", "", "| work | QKit |", "|---|---|"]
+    for key, title, _, _ in QKIT_ONLY:
+        lines.append(f"| {title} | {fmt(results.get((key, 'QKit')), False, (key, 'QKit'))} |")
+    sv, ss = results.get(("signal-values", "QKit")), results.get(("asyncstream-slot", "QKit"))
+    r_sv = speed_ratio(sv, ss, False)
+    if r_sv:
+        lines += ["", f"signal.values / AsyncStream slot: {r_sv:.2f}× (goal ≥ 2×)."]
     lines += ["", f"Total run time {time.time() - started:.0f} s. Chart: `report.svg` (QKit/Qt per row).", ""]
     report = "\n".join(lines)
     with open(os.path.join(HERE, "report.md"), "w") as f:
