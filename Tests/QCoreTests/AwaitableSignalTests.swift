@@ -201,3 +201,52 @@ struct AwaitableSignalTests {
         ticker.delete()
     }
 }
+
+/// A payload that is not Sendable (a mutable class).
+final class Parcel {
+    var label: String
+    init(_ label: String) { self.label = label }
+}
+
+/// An object whose signal carries a non-Sendable argument.
+final class Courier: QObject {
+    let delivered = Signal<Parcel>()
+}
+
+@Suite("Awaitable signals with non-Sendable arguments", .leakChecked)
+struct LocalAwaitableSignalTests {
+    @Test("values of a non-Sendable signal, awaited on the owner's thread, yields the very objects emitted, in order")
+    func nonSendableValuesOnOwnerThread() {
+        let courier = Courier()
+        nonisolated(unsafe) let shared = courier  // used only on this thread (the actor runs here)
+        let sent = [Parcel("a"), Parcel("b"), Parcel("c")]
+        nonisolated(unsafe) let parcels = sent
+        let labels = runOnThisThread { _ -> [String] in
+            var iterator = shared.delivered.values.makeAsyncIterator()
+            for parcel in parcels { shared.delivered.emit(parcel) }
+            var got: [String] = []
+            for expected in parcels {
+                guard let parcel = await iterator.next(isolation: #isolation) else { break }
+                got.append(parcel === expected ? parcel.label : "a copy of \(parcel.label)")
+            }
+            return got
+        }
+        #expect(labels == ["a", "b", "c"])
+        #expect(courier.delivered.receiverCount == 0, "the iterator was dropped: disconnected at once")
+    }
+
+    @Test("next() on a non-Sendable signal returns the next emission, and nil once the owner is destroyed")
+    func nonSendableNext() {
+        let courier = Courier()
+        nonisolated(unsafe) let shared = courier
+        let results = runOnThisThread { _ -> [String] in
+            QTimer.singleShot(0) { shared.delivered.emit(Parcel("first")) }
+            let first = await shared.delivered.next()
+            QTimer.singleShot(0) { shared.delete() }
+            let afterDelete = await shared.delivered.next()
+            return [first?.label ?? "nil", afterDelete?.label ?? "nil"]
+        }
+        #expect(results == ["first", "nil"])
+    }
+
+}

@@ -6,6 +6,23 @@ import Testing
 /// Undefined misuse traps with a message (checked in a child process); defined misuse warns.
 @Suite("Misuse")
 struct MisuseTests {
+    @Test("awaiting a non-Sendable signal from another thread than its owner's traps, naming both")
+    func nonSendableValuesFromAnotherThreadTraps() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            final class Listener: QThread, @unchecked Sendable {
+                let courier = Courier()  // lives in the thread that made the listener
+                override func run() { _ = courier.delivered.values.makeAsyncIterator() }
+            }
+            _ = QThread.currentThread
+            let listener = Listener()
+            listener.start()
+            listener.wait()
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("Signal<Parcel>.values: the emissions of"))
+        #expect(message.contains("are not Sendable"))
+    }
+
     @Test("a blocking-queued call into the emitting thread traps instead of deadlocking")
     func blockingQueuedSameThreadTraps() async {
         await #expect(processExitsWith: .failure) {
