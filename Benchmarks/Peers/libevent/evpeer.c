@@ -1,6 +1,7 @@
 // The raw side of `make bench-compare`: the same work on bare libevent and syscalls, the
 // floor under any framework built on them. Usage: evpeer <row> <n> [args];
-// prints "RESULT <value> <unit>". Rows with no libevent meaning (object trees) are absent.
+// prints "RESULT <value> <unit>"; exits 4 when a count differs from the work asked for and 2
+// for rows with no libevent meaning (object trees).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,19 @@ static void result(double value, const char *unit) {
     fflush(stdout);
 }
 
+static int mismatch(const char *what, long long got, long long expected) {
+    printf("count mismatch: %s %lld, expected %lld\n", what, got, expected);
+    fflush(stdout);
+    return 4;
+}
+
+static void pin_thread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
 static struct event_base *new_base(void) {
     struct event_config *cfg = event_config_new();
     event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
@@ -49,7 +63,9 @@ static int emit_row(int slots, long n) {
     for (long i = 0; i < n; ++i)
         for (int s = 0; s < slots; ++s) table[s]((int)i);
     result((now() - t) * 1e9 / n, "ns/emit");
-    return 0;
+    long long expected = 0;
+    for (long i = 0; i < n; ++i) expected += (int)i;
+    return sink_total == expected * slots ? 0 : mismatch("slot sum", sink_total, expected * slots);
 }
 
 // ---- queued: 1000 pre-made events activated, then dispatched.
@@ -69,7 +85,7 @@ static int queued_row(long n) {
     result(n / (now() - t), "calls/s");
     for (int i = 0; i < 1000; ++i) event_free(events[i]);
     event_base_free(base);
-    return delivered != n;
+    return delivered == n ? 0 : mismatch("calls", delivered, n);
 }
 
 // ---- post: one allocated one-shot event per item (event_base_once), as postEvent allocates.
@@ -83,20 +99,34 @@ static int post_row(long n) {
     }
     result(n / (now() - t), "events/s");
     event_base_free(base);
-    return delivered != n;
+    return delivered == n ? 0 : mismatch("events", delivered, n);
 }
 
-// ---- chained: each callback activates the next.
-static long chain_left;
+// ---- chained: each callback activates the next. `busy`: a read event on an idle socketpair
+// and a 1 s persistent timer stay registered.
+static long chain_left, chain_ran;
 static struct event *chain_event;
 static void chain_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd; (void)what;
+    ++chain_ran;
     if (--chain_left > 0) event_active(chain_event, EV_READ, 0);
     else event_base_loopbreak((struct event_base *)arg);
 }
 
-static int chained_row(long n) {
+static void idle_cb(evutil_socket_t fd, short what, void *arg) { (void)fd; (void)what; (void)arg; }
+
+static int chained_row(long n, int busy) {
     struct event_base *base = new_base();
+    int pair[2] = {-1, -1};
+    struct event *idle = NULL, *timer = NULL;
+    if (busy) {
+        socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+        idle = event_new(base, pair[0], EV_READ | EV_PERSIST, idle_cb, NULL);
+        event_add(idle, NULL);
+        struct timeval second = {1, 0};
+        timer = event_new(base, -1, EV_PERSIST, idle_cb, NULL);
+        event_add(timer, &second);
+    }
     chain_event = event_new(base, -1, 0, chain_cb, base);
     chain_left = n;
     double t = now();
@@ -104,8 +134,9 @@ static int chained_row(long n) {
     event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
     result(n / (now() - t), "calls/s");
     event_free(chain_event);
+    if (busy) { event_free(idle); event_free(timer); close(pair[0]); close(pair[1]); }
     event_base_free(base);
-    return 0;
+    return chain_ran == n ? 0 : mismatch("calls", chain_ran, n);
 }
 
 // ---- cross-thread: a worker appends to a locked queue and wakes the loop on empty -> non-empty.
@@ -123,8 +154,11 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg) {
     if (cross_total >= cross_n) event_base_loopbreak((struct event_base *)arg);
 }
 
+static int cross_split;
+
 static void *cross_worker(void *arg) {
     (void)arg;
+    if (cross_split) pin_thread(0);
     for (long i = 0; i < cross_n; ++i) {
         pthread_mutex_lock(&queue_lock);
         int wake = queue_pending++ == 0;
@@ -134,7 +168,9 @@ static void *cross_worker(void *arg) {
     return NULL;
 }
 
-static int crossthread_row(long n) {
+static int crossthread_row(long n, int split) {
+    cross_split = split;
+    if (split) pin_thread(1);
     evthread_use_pthreads();
     struct event_base *base = new_base();
     wake_event = event_new(base, -1, 0, drain_cb, base);
@@ -148,19 +184,20 @@ static int crossthread_row(long n) {
     result(n / s, "calls/s");
     event_free(wake_event);
     event_base_free(base);
-    return 0;
+    return cross_total == n ? 0 : mismatch("calls", cross_total, n);
 }
 
-// ---- timers: 10,000 persistent timers of 1-10 ms for one second.
+// ---- timers: n persistent timers (10,000 when n <= 1) of 1-10 ms for one second.
 static long fired;
 static void tick_cb(evutil_socket_t fd, short what, void *arg) { (void)fd; (void)what; (void)arg; ++fired; }
 static void stop_cb(evutil_socket_t fd, short what, void *arg) { (void)fd; (void)what; event_base_loopbreak(arg); }
 
-static int timers_row(void) {
+static int timers_row(long n) {
     struct event_base *base = new_base();
-    static struct event *timers[10000];
+    long count = n > 1 ? n : 10000;
+    struct event **timers = calloc((size_t)count, sizeof *timers);
     double expected = 0;
-    for (int i = 0; i < 10000; ++i) {
+    for (long i = 0; i < count; ++i) {
         int interval = 1 + i % 10;
         struct timeval tv = {0, interval * 1000};
         timers[i] = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
@@ -171,7 +208,8 @@ static int timers_row(void) {
     event_base_once(base, -1, EV_TIMEOUT, stop_cb, base, &second);
     event_base_dispatch(base);
     result(100.0 * fired / expected, "%delivered");
-    for (int i = 0; i < 10000; ++i) event_free(timers[i]);
+    for (long i = 0; i < count; ++i) event_free(timers[i]);
+    free(timers);
     event_base_free(base);
     return 0;
 }
@@ -220,7 +258,7 @@ static int udp_row(long n, int size) {
     event_free(ev);
     close(rx); close(tx);
     event_base_free(base);
-    return 0;
+    return udp_received == n && sent == n ? 0 : mismatch("datagrams received", udp_received, n);
 }
 
 // ---- local ping-pong: a socketpair, each side echoes 64 bytes.
@@ -258,7 +296,7 @@ static int pingpong_row(long n) {
     event_free(a); event_free(b);
     close(sv[0]); close(sv[1]);
     event_base_free(pp_base);
-    return 0;
+    return rounds == n ? 0 : mismatch("round trips", rounds, n);
 }
 
 // ---- two processes: UDP receiver / sender for `ms` milliseconds.
@@ -278,16 +316,23 @@ static int udp_recv_row(int port, int ms) {
     return 0;
 }
 
-static int udp_send_row(int port, int ms) {
+// Sends at `rate` datagrams/s (0: as fast as it can), in bursts of 256 between passes of
+// its own loop (as every sender runs its loop between bursts).
+static int udp_send_row(int port, int ms, long rate) {
+    struct event_base *base = new_base();
     int tx = udp_socket(0);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     char payload[64] = {0};
     long sent = 0;
-    double end = now() + ms / 1000.0;
-    while (now() < end)
+    double start = now(), end = start + ms / 1000.0, t;
+    while ((t = now()) < end) {
+        if (rate > 0 && sent >= rate * (t - start)) continue;
         for (int i = 0; i < 256; ++i)
             if (sendto(tx, payload, 64, 0, (struct sockaddr *)&to, sizeof to) == 64) ++sent;
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    }
     result(sent, "datagrams");
+    event_base_free(base);
     return 0;
 }
 
@@ -362,16 +407,19 @@ int main(int argc, char **argv) {
     if (!strcmp(row, "emit0")) return emit_row(0, n);
     if (!strcmp(row, "emit1")) return emit_row(1, n);
     if (!strcmp(row, "emit10")) return emit_row(10, n);
-    if (!strcmp(row, "queued")) return queued_row(n);
-    if (!strcmp(row, "post")) return post_row(n);
-    if (!strcmp(row, "chained")) return chained_row(n);
-    if (!strcmp(row, "crossthread")) return crossthread_row(n);
-    if (!strcmp(row, "timers")) return timers_row();
+    // libevent has one way to run its queue: event_base_loop, so the -exec rows are the same.
+    if (!strcmp(row, "queued") || !strcmp(row, "queued-exec")) return queued_row(n);
+    if (!strcmp(row, "post") || !strcmp(row, "post-exec")) return post_row(n);
+    if (!strcmp(row, "chained")) return chained_row(n, 0);
+    if (!strcmp(row, "chained-busy")) return chained_row(n, 1);
+    if (!strcmp(row, "crossthread")) return crossthread_row(n, 0);
+    if (!strcmp(row, "crossthread-split")) return crossthread_row(n, 1);
+    if (!strcmp(row, "timers")) return timers_row(n);
     if (!strcmp(row, "udp64")) return udp_row(n, 64);
     if (!strcmp(row, "udp1200")) return udp_row(n, 1200);
     if (!strcmp(row, "pingpong")) return pingpong_row(n);
     if (!strcmp(row, "udp-recv")) return udp_recv_row((int)n, atoi(argv[3]));
-    if (!strcmp(row, "udp-send")) return udp_send_row((int)n, atoi(argv[3]));
+    if (!strcmp(row, "udp-send")) return udp_send_row((int)n, atoi(argv[3]), argc > 4 ? atol(argv[4]) : 0);
     if (!strcmp(row, "bulk-server")) return bulk_server_row(argv[3], n);
     if (!strcmp(row, "bulk-client")) return bulk_client_row(argv[3], n);
     fprintf(stderr, "unknown row %s\n", row);

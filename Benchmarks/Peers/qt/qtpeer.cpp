@@ -11,8 +11,13 @@
 #include <QThread>
 #include <QTimer>
 #include <QUdpSocket>
+#include <QSocketNotifier>
 #include <QVariant>
 #include <atomic>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,6 +57,27 @@ static void result(double value, const char *unit) {
 
 static double seconds(const QElapsedTimer &t) { return double(t.nsecsElapsed()) / 1e9; }
 
+// A count that differs from the work asked for: the runner marks the cell failed.
+static int mismatch(const char *what, long long got, long long expected) {
+    std::printf("count mismatch: %s %lld, expected %lld\n", what, got, expected);
+    std::fflush(stdout);
+    return 4;
+}
+
+static void pinThread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// A parent that observes its child events (as a Qt parent always receives them).
+class ObservingParent : public QObject {
+public:
+    long long added = 0;
+protected:
+    void childEvent(QChildEvent *e) override { if (e->added()) ++added; }
+};
 static int emitRow(int count, long n) {
     Source source;
     Sink sink;
@@ -61,7 +87,9 @@ static int emitRow(int count, long n) {
     t.start();
     for (long i = 0; i < n; ++i) emit source.value(int(i));
     result(double(t.nsecsElapsed()) / double(n), "ns/emit");
-    return sink.total == -1;
+    long long expected = 0;
+    for (long i = 0; i < n; ++i) expected += int(i);
+    return sink.total == expected * count ? 0 : mismatch("slot sum", sink.total, expected * count);
 }
 
 static int queuedRow(long n) {
@@ -75,7 +103,24 @@ static int queuedRow(long n) {
         QCoreApplication::sendPostedEvents();
     }
     result(double(n) / seconds(t), "calls/s");
-    return sink.total != n;
+    return sink.total == n ? 0 : mismatch("calls", sink.total, n);
+}
+
+// Bursts of 1000 queued calls, then the event loop runs until they (and a final quit) ran.
+static int queuedExecRow(long n) {
+    Source source;
+    Sink sink;
+    QEventLoop loop;
+    QObject::connect(&source, &Source::value, &sink, &Sink::take, Qt::QueuedConnection);
+    QElapsedTimer t;
+    t.start();
+    for (long left = n; left > 0; left -= 1000) {
+        for (long i = 0; i < std::min(left, 1000L); ++i) emit source.value(1);
+        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
+        loop.exec();
+    }
+    result(double(n) / seconds(t), "calls/s");
+    return sink.total == n ? 0 : mismatch("calls", sink.total, n);
 }
 
 static int postRow(long n) {
@@ -88,10 +133,37 @@ static int postRow(long n) {
         QCoreApplication::sendPostedEvents();
     }
     result(double(n) / seconds(t), "events/s");
-    return sink.count != n;
+    return sink.count == n ? 0 : mismatch("events", sink.count, n);
 }
 
-static int chainedRow(long n) {
+// Bursts of 1000 posted events, then the event loop runs until they (and a final quit) ran.
+static int postExecRow(long n) {
+    CustomSink sink;
+    QEventLoop loop;
+    QElapsedTimer t;
+    t.start();
+    for (long left = n; left > 0; left -= 1000) {
+        for (long i = 0; i < std::min(left, 1000L); ++i)
+            QCoreApplication::postEvent(&sink, new QEvent(QEvent::User));
+        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
+        loop.exec();
+    }
+    result(double(n) / seconds(t), "events/s");
+    return sink.count == n ? 0 : mismatch("events", sink.count, n);
+}
+
+// `busy`: a socket notifier (on an idle socketpair) and a 1 s timer stay registered, so the
+// loop has descriptors and a timer to look at while the chain runs.
+static int chainedRow(long n, bool busy) {
+    int pair[2] = {-1, -1};
+    QSocketNotifier *notifier = nullptr;
+    QTimer *timer = nullptr;
+    if (busy) {
+        socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+        notifier = new QSocketNotifier(pair[0], QSocketNotifier::Read);
+        timer = new QTimer;
+        timer->start(1000);
+    }
     Source source;
     QObject context;
     long done = 0;
@@ -104,17 +176,25 @@ static int chainedRow(long n) {
     emit source.value(1);
     loop.exec();
     result(double(n) / seconds(t), "calls/s");
-    return 0;
+    delete notifier;
+    delete timer;
+    if (busy) { close(pair[0]); close(pair[1]); }
+    return done == n ? 0 : mismatch("calls", done, n);
 }
 
-// A worker thread emits n queued calls to a receiver in the main loop.
-static int crossThreadRow(long n) {
+// A worker thread emits n queued calls to a receiver in the main loop (one connection; the
+// receiver counts and quits). `split`: the worker on CPU 0, the loop on CPU 1.
+static int crossThreadRow(long n, bool split) {
+    if (split) pinThread(1);
     Source source;
     Sink sink;
-    QObject::connect(&source, &Source::value, &sink, &Sink::take, Qt::QueuedConnection);
     QEventLoop loop;
-    QObject::connect(&source, &Source::value, &loop, [&] { if (sink.total + 1 >= n) loop.quit(); }, Qt::QueuedConnection);
-    QThread *worker = QThread::create([&] { for (long i = 0; i < n; ++i) emit source.value(1); });
+    QObject::connect(&source, &Source::value, &sink, [&](int v) { sink.total += v; if (sink.total >= n) loop.quit(); },
+                     Qt::QueuedConnection);
+    QThread *worker = QThread::create([&] {
+        if (split) pinThread(0);
+        for (long i = 0; i < n; ++i) emit source.value(1);
+    });
     QElapsedTimer t;
     t.start();
     worker->start();
@@ -123,7 +203,7 @@ static int crossThreadRow(long n) {
     worker->wait();
     delete worker;
     result(double(n) / s, "calls/s");
-    return 0;
+    return sink.total == n ? 0 : mismatch("calls", sink.total, n);
 }
 
 // Calls from another thread whose caller waits for each to run (BlockingQueuedConnection),
@@ -159,22 +239,26 @@ static int blockingCallRow(long n) {
     return 0;
 }
 
-static int treeRow(long n) {
+// `observed`: the parent overrides childEvent (Qt sends ChildAdded to every parent anyway).
+static int treeRow(long n, bool observed) {
+    long long children = 0;
     QElapsedTimer t;
     t.start();
     for (long r = 0; r < n / 1000; ++r) {
-        auto *parent = new QObject;
+        QObject *parent = observed ? new ObservingParent : new QObject;
         for (int i = 0; i < 1000; ++i) new QObject(parent);
+        children += observed ? static_cast<ObservingParent *>(parent)->added : parent->children().size();
         delete parent;
     }
     result(double(n / 1000 * 1001) / seconds(t), "objects/s");
-    return 0;
+    return children == n / 1000 * 1000 ? 0 : mismatch("children", children, n / 1000 * 1000);
 }
 
-static int timersRow() {
+// n timers (10,000 when n <= 1) of 1-10 ms for one second.
+static int timersRow(long n) {
     Ticker ticker;
     double expected = 0;
-    for (int i = 0; i < 10000; ++i) {
+    for (long i = 0; i < (n > 1 ? n : 10000); ++i) {
         int interval = 1 + i % 10;
         ticker.startTimer(interval, Qt::PreciseTimer);
         expected += 1000.0 / interval;
@@ -213,7 +297,7 @@ static int udpRow(long n, int size) {
     t.start();
     loop.exec();
     result(double(received) / seconds(t), "datagrams/s");
-    return 0;
+    return received == n && sent == n ? 0 : mismatch("datagrams received", received, n);
 }
 
 static int pingPongRow(long n) {
@@ -248,17 +332,18 @@ static int pingPongRow(long n) {
     loop.exec();
     result(double(rounds) / seconds(t), "roundtrips/s");
     server.close();
-    return 0;
+    return rounds == n ? 0 : mismatch("round trips", rounds, n);
 }
 
 // Two processes: udp-recv <port> <ms> counts datagrams for ms; udp-send <port> <ms> sends.
 static int udpRecvRow(int port, int ms) {
     QUdpSocket socket;
-    socket.setReadBufferSize(0);
     if (!socket.bind(QHostAddress::LocalHost, quint16(port))) return 3;
     long received = 0;
+    char buffer[2048];
+    // The same API as every receiver: read into a reused buffer until none is pending.
     QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
-        while (socket.hasPendingDatagrams()) { socket.receiveDatagram(); ++received; }
+        while (socket.readDatagram(buffer, sizeof buffer) >= 0) ++received;
     });
     QEventLoop loop;
     QTimer::singleShot(ms, &loop, &QEventLoop::quit);
@@ -269,13 +354,15 @@ static int udpRecvRow(int port, int ms) {
     return 0;
 }
 
-static int udpSendRow(int port, int ms) {
+// Sends at `rate` datagrams/s (0: as fast as it can), in bursts of 256 between loop passes.
+static int udpSendRow(int port, int ms, long rate) {
     QUdpSocket socket;
     QByteArray payload(64, 'x');
     long sent = 0;
     QElapsedTimer t;
     t.start();
     while (t.elapsed() < ms) {
+        if (rate > 0 && double(sent) >= double(rate) * double(t.nsecsElapsed()) / 1e9) continue;
         for (int i = 0; i < 256; ++i)
             if (socket.writeDatagram(payload, QHostAddress::LocalHost, quint16(port)) == 64) ++sent;
         QCoreApplication::processEvents();
@@ -296,9 +383,11 @@ static int bulkServerRow(const char *name, long long bytes) {
     long long got = 0;
     QElapsedTimer t;
     QEventLoop loop;
+    static char buffer[1 << 16];
+    // The same API as every server: read into a reused 64 KiB buffer until none is left.
     QObject::connect(peer, &QLocalSocket::readyRead, [&] {
         if (got == 0) t.start();
-        got += peer->readAll().size();
+        for (qint64 r; (r = peer->read(buffer, sizeof buffer)) > 0;) got += r;
         if (got >= bytes) loop.quit();
     });
     QObject::connect(peer, &QLocalSocket::disconnected, &loop, &QEventLoop::quit);
@@ -342,17 +431,22 @@ int main(int argc, char **argv) {
     if (!std::strcmp(row, "emit1")) return emitRow(1, n);
     if (!std::strcmp(row, "emit10")) return emitRow(10, n);
     if (!std::strcmp(row, "queued")) return queuedRow(n);
+    if (!std::strcmp(row, "queued-exec")) return queuedExecRow(n);
     if (!std::strcmp(row, "post")) return postRow(n);
-    if (!std::strcmp(row, "chained")) return chainedRow(n);
-    if (!std::strcmp(row, "crossthread")) return crossThreadRow(n);
-    if (!std::strcmp(row, "tree")) return treeRow(n);
+    if (!std::strcmp(row, "post-exec")) return postExecRow(n);
+    if (!std::strcmp(row, "chained")) return chainedRow(n, false);
+    if (!std::strcmp(row, "chained-busy")) return chainedRow(n, true);
+    if (!std::strcmp(row, "crossthread")) return crossThreadRow(n, false);
+    if (!std::strcmp(row, "crossthread-split")) return crossThreadRow(n, true);
+    if (!std::strcmp(row, "tree")) return treeRow(n, false);
+    if (!std::strcmp(row, "tree-observed")) return treeRow(n, true);
     if (!std::strcmp(row, "actor-call") || !std::strcmp(row, "actor-call-loop")) return blockingCallRow(n);
-    if (!std::strcmp(row, "timers")) return timersRow();
+    if (!std::strcmp(row, "timers")) return timersRow(n);
     if (!std::strcmp(row, "udp64")) return udpRow(n, 64);
     if (!std::strcmp(row, "udp1200")) return udpRow(n, 1200);
     if (!std::strcmp(row, "pingpong")) return pingPongRow(n);
     if (!std::strcmp(row, "udp-recv")) return udpRecvRow(int(n), std::atoi(argv[3]));
-    if (!std::strcmp(row, "udp-send")) return udpSendRow(int(n), std::atoi(argv[3]));
+    if (!std::strcmp(row, "udp-send")) return udpSendRow(int(n), std::atoi(argv[3]), argc > 4 ? std::atol(argv[4]) : 0);
     if (!std::strcmp(row, "bulk-server")) return bulkServerRow(argv[3], n);
     if (!std::strcmp(row, "bulk-client")) return bulkClientRow(argv[3], n);
     std::fprintf(stderr, "unknown row %s\n", row);

@@ -97,10 +97,27 @@ func sameLoopRate(_ count: Int, chained: Bool) -> Double {
     return Double(count) / elapsed
 }
 
+// sched_setaffinity is a GNU extension Glibc's Swift module leaves out; bound by name (a
+// benchmark peer only).
+@_silgen_name("sched_setaffinity")
+func peerSchedSetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeRawPointer) -> Int32
+
+/// Pins the calling thread to `cpu`.
+func pinThread(_ cpu: Int) {
+    var mask = [UInt8](repeating: 0, count: 128)
+    mask[cpu / 8] |= UInt8(1 << (cpu % 8))
+    _ = mask.withUnsafeBytes { peerSchedSetAffinity(0, 128, $0.baseAddress!) }
+}
+
 /// Closures sent with `execute` from the main thread to a loop thread, counted there.
-func crossThreadRate(_ count: Int) -> Double {
+/// `split`: the sending thread on CPU 0, the loop on CPU 1.
+func crossThreadRate(_ count: Int, split: Bool) -> Double {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let loop = group.next()
+    if split {
+        pinThread(0)
+        try! loop.submit { pinThread(1) }.wait()
+    }
     let done = loop.makePromise(of: Int.self)
     final class Counter: @unchecked Sendable { var value = 0 }  // used on the loop only
     let ran = Counter()
@@ -125,9 +142,20 @@ let n = args.count > 2 ? Int(args[2])! : 100_000
 switch row {
 case "actor-call": result(await actorCallRate(n, fromLoop: false), "calls/s")
 case "actor-call-loop": result(await actorCallRate(n, fromLoop: true), "calls/s")
-case "queued": result(sameLoopRate(n, chained: false), "calls/s")
+// NIO runs its task queue only from its loop, so "queued" is the -exec form (bursts of 1000
+// executed, then the loop runs them).
+case "queued", "queued-exec": result(sameLoopRate(n, chained: false), "calls/s")
 case "chained": result(sameLoopRate(n, chained: true), "calls/s")
-case "crossthread": result(crossThreadRate(n), "calls/s")
+case "crossthread": result(crossThreadRate(n, split: false), "calls/s")
+case "crossthread-split": result(crossThreadRate(n, split: true), "calls/s")
+case "timers": result(timersDelivered(n > 1 ? n : 10_000), "%delivered")
+case "udp64": result(udpOneThread(n, size: 64), "datagrams/s")
+case "udp1200": result(udpOneThread(n, size: 1200), "datagrams/s")
+case "pingpong": result(unixPingPong(n), "roundtrips/s")
+case "udp-recv": udpReceiveFor(port: n, ms: Int(args[3])!)
+case "udp-send": udpSendFor(port: n, ms: Int(args[3])!, rate: args.count > 4 ? Int(args[4])! : 0)
+case "bulk-server": bulkServer(path: args[3], bytes: Int64(n))
+case "bulk-client": bulkClient(path: args[3], bytes: Int64(n))
 default:
     print("niopeer: no row \(row)")
     exit(2)

@@ -42,6 +42,8 @@ func udpThroughput(count: Int, size: Int) -> Double {
     loop.exec()
     let seconds = Double(clock.nsecsElapsed()) / 1e9
     receiver.abort(); sender.abort()
+    verify("datagrams received", received, count)
+    verify("datagrams sent", sent, count)
     return Double(received) / seconds
 }
 
@@ -73,6 +75,7 @@ func localPingPong(rounds: Int) -> Double {
     loop.exec()
     let seconds = Double(clock.nsecsElapsed()) / 1e9
     client.abort(); end.abort(); server.close()
+    verify("round trips", trips, rounds)
     return Double(trips) / seconds
 }
 
@@ -121,15 +124,20 @@ func udpReceiveRate(count: Int, size: Int) -> (Double, Double) {
 }
 
 /// A worker thread emits `count` queued calls to a receiver in the main loop: calls/s.
-func crossThreadRate(_ count: Int) -> Double {
+/// `split`: the worker on CPU 0, the loop on CPU 1.
+func crossThreadRate(_ count: Int, split: Bool) -> Double {
     final class Emitter: QThread, @unchecked Sendable {
         let value = Signal<Int>()
-        let count: Int
-        init(count: Int) { self.count = count; super.init() }
-        override func run() { for _ in 0..<count { value.emit(1) } }
+        let count: Int, split: Bool
+        init(count: Int, split: Bool) { self.count = count; self.split = split; super.init() }
+        override func run() {
+            if split { pinThread(0) }
+            for _ in 0..<count { value.emit(1) }
+        }
     }
+    if split { pinThread(1) }
     final class Counter: QObject { var total = 0 }
-    let emitter = Emitter(count: count)
+    let emitter = Emitter(count: count, split: split)
     let counter = Counter()
     let loop = QEventLoop()
     emitter.value.connect(receiver: counter, type: .queued) { c, v in
@@ -142,6 +150,7 @@ func crossThreadRate(_ count: Int) -> Double {
     loop.exec()
     let seconds = Double(clock.nsecsElapsed()) / 1e9
     emitter.wait()
+    verify("calls", counter.total, count)
     return Double(count) / seconds
 }
 
@@ -164,8 +173,9 @@ func udpReceiveFor(port: UInt16, ms: Int) {
     result(Double(received), "datagrams")
 }
 
-/// Two processes, sending side: 64 B datagrams to `port` for `ms` milliseconds.
-func udpSendFor(port: UInt16, ms: Int) {
+/// Two processes, sending side: 64 B datagrams to `port` for `ms` milliseconds, at `rate`
+/// datagrams/s (0: as fast as it can), in bursts of 256 between loop passes.
+func udpSendFor(port: UInt16, ms: Int, rate: Int) {
     let sender = QUdpSocket()
     let payload = [UInt8](repeating: 7, count: 64)
     var sent = 0
@@ -173,6 +183,7 @@ func udpSendFor(port: UInt16, ms: Int) {
     clock.start()
     payload.withUnsafeBytes { raw in
         while clock.elapsed() < Int64(ms) {
+            if rate > 0 && Double(sent) >= Double(rate) * Double(clock.nsecsElapsed()) / 1e9 { continue }
             for _ in 0..<256 where sender.writeDatagram(raw, .localHost, port) == 64 { sent += 1 }
             QCoreApplication.processEvents()
         }
