@@ -52,8 +52,12 @@ bench-deps: deps
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qt6-base-dev g++ util-linux; \
 	fi
 
+# `make bench`: the dispatch timings, then allocations per operation checked against
+# Benchmarks/Thresholds (fails when any operation allocates more than stored, or fewer: then
+# store the new count with `benchmark thresholds update`).
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target DispatchBenchmarks
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark thresholds check --target AllocationBenchmarks --path Thresholds
 
 bench-compare: bench-deps
 	python3 Benchmarks/compare.py $(BENCH_ARGS)
