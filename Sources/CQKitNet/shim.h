@@ -1,6 +1,6 @@
 #ifndef QKIT_CQKITNET_SHIM_H
 #define QKIT_CQKITNET_SHIM_H
-// The two GNU extensions QNetwork's syscall seam uses and Glibc's Swift module leaves out
+// The GNU extensions QNetwork's syscall seam uses and Glibc's Swift module leaves out
 // (they need _GNU_SOURCE). Declared under QKit's own names, bound to the C symbols with asm
 // labels, and with untyped pointers: this header includes no system header, because a module
 // that includes glibc headers takes their declarations over from the Swift files compiled
@@ -8,6 +8,10 @@
 
 /// `recvmmsg(fd, messages, count, flags, timeout)`: several datagrams in one call.
 int cqkit_recvmmsg(int fd, void *messages, unsigned int count, int flags, void *timeout) __asm__("recvmmsg");
+
+/// `sendmmsg(fd, messages, count, flags)`: several datagrams in one call; returns how many
+/// were sent (fewer than asked when one fails after the first).
+int cqkit_sendmmsg(int fd, void *messages, unsigned int count, int flags) __asm__("sendmmsg");
 
 /// `accept4(fd, address, length, flags)`: accept with SOCK_NONBLOCK / SOCK_CLOEXEC set at once.
 int cqkit_accept4(int fd, void *address, void *length, int flags) __asm__("accept4");

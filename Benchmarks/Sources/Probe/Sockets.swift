@@ -47,6 +47,44 @@ func udpThroughput(count: Int, size: Int) -> Double {
     return Double(received) / seconds
 }
 
+/// As `udpThroughput`, through the batch API: `writeDatagrams` (sendmmsg) for each burst,
+/// `readDatagrams(maxCount:)` (recvmmsg) on readyRead.
+func udpBatchThroughput(count: Int, size: Int) -> Double {
+    let receiver = QUdpSocket()
+    _ = receiver.bind(.localHost, 0)
+    receiver.setSocketOption(.receiveBufferSize, 4 << 20)
+    let sender = QUdpSocket()
+    _ = sender.bind(.localHost, 0)
+    let prepared = [QNetworkDatagram](
+        repeating: QNetworkDatagram([UInt8](repeating: 7, count: size), .localHost, receiver.localPort), count: 256)
+    var received = 0
+    var sent = 0
+    let loop = QEventLoop()
+    receiver.readyRead.connect(receiver: receiver) { r in
+        while true {
+            let batch = r.readDatagrams(maxCount: 256)
+            if batch.isEmpty { break }
+            received += batch.count
+        }
+        if received >= count { loop.quit() }
+    }
+    let pump = QTimer()
+    pump.timeout.connect {
+        let burst = min(256, count - sent) - max(0, sent - received - 256)
+        if burst > 0 { sent += sender.writeDatagrams(Array(prepared.prefix(burst))) }
+        if sent >= count { pump.stop() }
+    }
+    pump.start(0)
+    var clock = QElapsedTimer()
+    clock.start()
+    loop.exec()
+    let seconds = Double(clock.nsecsElapsed()) / 1e9
+    receiver.abort(); sender.abort()
+    verify("datagrams received", received, count)
+    verify("datagrams sent", sent, count)
+    return Double(received) / seconds
+}
+
 /// Local socket 64 B ping-pong in one thread: round trips per second.
 func localPingPong(rounds: Int) -> Double {
     let server = QLocalServer()

@@ -102,3 +102,49 @@ struct MultiMessageHeader {
     var msg_len: UInt32 = 0
 }
 
+
+/// One datagram of a batch to send: its bytes and its destination (nil: the connected peer).
+struct OutgoingDatagram {
+    var bytes: UnsafeRawBufferPointer
+    var destination: SocketAddress?
+}
+
+extension Posix {
+    /// The most datagrams one `sendBatch` call hands to the kernel.
+    static let sendBatchLimit = 64
+
+    /// Sends up to 64 datagrams in one call; returns how many the kernel took, in order. The
+    /// kernel stops at the first datagram it refuses: its error is thrown only when it is the
+    /// first of the call (a later call starting there reports it). The corresponding C
+    /// function is `sendmmsg`.
+    static func sendBatch(_ fd: Int32, _ datagrams: ArraySlice<OutgoingDatagram>) throws(Errno) -> IOResult<Int> {
+        let count = min(datagrams.count, sendBatchLimit)
+        guard count > 0 else { return .done(0) }
+        // Scratch for this call only: the kernel reads it during the call and keeps nothing.
+        let names = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: count)
+        let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: count)
+        let headers = UnsafeMutablePointer<MultiMessageHeader>.allocate(capacity: count)
+        defer {
+            names.deallocate()
+            iovecs.deallocate()
+            headers.deallocate()
+        }
+        for (i, datagram) in datagrams.prefix(count).enumerated() {
+            // Safe: the caller keeps every datagram's bytes alive until this call returns, and
+            // the kernel only reads them.
+            iovecs[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: datagram.bytes.baseAddress), iov_len: datagram.bytes.count)
+            var header = MultiMessageHeader()
+            header.msg_hdr.msg_iov = iovecs + i
+            header.msg_hdr.msg_iovlen = 1
+            if let destination = datagram.destination {
+                destination.withSockAddr { address, length in
+                    UnsafeMutableRawPointer(names + i).copyMemory(from: address, byteCount: Int(length))
+                    header.msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
+                    header.msg_hdr.msg_namelen = length
+                }
+            }
+            headers[i] = header
+        }
+        return try syscall("sendmmsg", { Int(cqkit_sendmmsg(fd, headers, UInt32(count), Int32(MSG_NOSIGNAL))) })
+    }
+}

@@ -1,0 +1,148 @@
+@_spi(QKitInternal) import QCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension QUdpSocket {
+    // MARK: batches (beyond Qt: one syscall for many datagrams)
+
+    /// Sends `datagrams` in order, up to 64 per system call, and returns how many were sent.
+    /// Each sent datagram emits `bytesWritten` as `writeDatagram` does. A datagram that
+    /// carries a hop limit, a sender address or an interface goes alone, with that control
+    /// data. At the first failure the datagrams before it stay sent and counted; the failure
+    /// is reported as a failed `writeDatagram` reports it (error code and text,
+    /// `errorOccurred`), and the rest are not sent. An empty batch does nothing. An unbound
+    /// socket binds to `.any` first. Qt has no counterpart (one `writeDatagram` per datagram);
+    /// the corresponding C function is `sendmmsg`.
+    @discardableResult
+    public func writeDatagrams(_ datagrams: [QNetworkDatagram]) -> Int {
+        qkitAssertAffinity("writeDatagrams")
+        guard !datagrams.isEmpty else { return 0 }
+        if state == .unconnected {
+            guard bind(.any, 0) else { return 0 }
+        }
+        var sent = 0
+        while sent < datagrams.count && fd >= 0 {
+            if datagrams[sent].carriesControlData {
+                guard writeDatagram(datagrams[sent]) >= 0 else { return sent }
+                sent += 1
+                continue
+            }
+            var end = sent
+            while end < datagrams.count && end - sent < Posix.sendBatchLimit && !datagrams[end].carriesControlData {
+                end += 1
+            }
+            let (taken, failed) = sendRun(datagrams[sent..<end])
+            sent += taken
+            if failed { return sent }
+        }
+        return sent
+    }
+
+    /// Sends a run of plain datagrams (one `sendmmsg` while the kernel takes them all);
+    /// returns how many were sent and whether a failure was reported.
+    private func sendRun(_ run: ArraySlice<QNetworkDatagram>) -> (sent: Int, failed: Bool) {
+        var outgoing: [OutgoingDatagram] = []
+        outgoing.reserveCapacity(run.count)
+        return withPayloads(of: run, collecting: &outgoing) { outgoing in
+            var offset = 0
+            while offset < outgoing.count && fd >= 0 {
+                do throws(Errno) {
+                    switch try Posix.sendBatch(fd, outgoing[offset...]) {
+                    case .done(let n):
+                        for i in offset..<(offset + n) { bytesWritten.emit(Int64(outgoing[i].bytes.count)) }
+                        offset += n
+                    case .wouldBlock:
+                        report(.temporary, "Unable to send a datagram",
+                               detail: "send to \(describeDestination(run[run.startIndex + offset])): the send buffer is full")
+                        return (offset, true)
+                    }
+                } catch {
+                    let (code, text) = SocketErrors.forSend(error)
+                    report(code, text, detail: SocketErrors.detail("send to", describeDestination(run[run.startIndex + offset]), error))
+                    return (offset, true)
+                }
+            }
+            return (offset, false)
+        }
+    }
+
+    /// Calls `body` with every datagram's bytes pinned (nested `withUnsafeBytes`, at most 64
+    /// deep) and its kernel destination.
+    private func withPayloads<R>(
+        of run: ArraySlice<QNetworkDatagram>, collecting outgoing: inout [OutgoingDatagram],
+        _ body: ([OutgoingDatagram]) -> R
+    ) -> R {
+        guard let first = run.first else { return body(outgoing) }
+        return first.data.withUnsafeBytes { bytes in
+            let host = first.destinationAddress
+            // No destination: the connected peer (the kernel refuses it on an unconnected socket).
+            let target = host.isNull ? nil : destination(for: host, port: first.destinationPort)
+            outgoing.append(OutgoingDatagram(bytes: bytes, destination: target))
+            return withPayloads(of: run.dropFirst(), collecting: &outgoing, body)
+        }
+    }
+
+    private func describeDestination(_ datagram: QNetworkDatagram) -> String {
+        let host = datagram.destinationAddress
+        if host.isNull { return "\(peerAddress):\(peerPort)" }
+        return "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(datagram.destinationPort)"
+    }
+
+    /// Reads up to `maxCount` waiting datagrams, each whole, with sender, destination, hop
+    /// limit and interface as `receiveDatagram` gives them (16 per system call). Empty when
+    /// none is waiting, without an error: an empty batch is an answer. A receive error ends
+    /// the batch: reported as a failed read reports it when it comes first, otherwise on the
+    /// next read. Re-arms `readyRead` as a read does. Unbound: empty, with a warning.
+    /// Qt has no counterpart (one `receiveDatagram` per datagram); the corresponding C
+    /// function is `recvmmsg`.
+    public func readDatagrams(maxCount: Int) -> [QNetworkDatagram] {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::readDatagrams() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return []
+        }
+        guard maxCount > 0 else { return [] }
+        defer { armReadyRead() }
+        if let refusal = pendingRefusal {
+            pendingRefusal = nil
+            let (code, text) = SocketErrors.forReceive(refusal)
+            report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
+            return []
+        }
+        var batch: [QNetworkDatagram] = []
+        batch.reserveCapacity(min(maxCount, 64))
+        while batch.count < maxCount {
+            if inboxCount == 0 {
+                if let failure = fillInbox() {
+                    if batch.isEmpty {
+                        pendingRefusal = nil
+                        let (code, text) = SocketErrors.forReceive(failure)
+                        report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
+                    } else {
+                        // The kernel handed the error over once: keep it for the next read.
+                        pendingRefusal = failure
+                    }
+                    break
+                }
+                if inboxCount == 0 { break }
+            }
+            let taken = popInbox()
+            var datagram = QNetworkDatagram(taken.data)
+            (datagram.senderAddress, datagram.senderPort) = taken.info.sender?.hostAndPort ?? (.null, 0)
+            if let destination = taken.info.destination {
+                datagram.destinationAddress = destination.host
+                datagram.destinationPort = localPort
+            }
+            datagram.hopLimit = taken.info.hopLimit
+            datagram.interfaceIndex = taken.info.interfaceIndex
+            batch.append(datagram)
+        }
+        return batch
+    }
+}
+
+extension QNetworkDatagram {
+    /// Whether sending it needs control data (a hop limit, a sender address or an interface).
+    var carriesControlData: Bool { hopLimit >= 0 || !senderAddress.isNull || interfaceIndex != 0 }
+}
