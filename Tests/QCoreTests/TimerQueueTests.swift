@@ -2,6 +2,10 @@ import Dispatch
 import QKitTestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import QCore
 
 /// The loop's timer queue: one timerfd armed for the earliest deadline, re-armed only when
@@ -72,6 +76,33 @@ struct TimerQueueTests {
         queue.armForBlocking()
         #expect(queue.armings == armed + 1)
         for id in [hour, twoHours, halfHour] { object.killTimer(id) }
+        object.delete()
+    }
+
+    @Test("a timer killed after the descriptor was armed for it leaves the loop asleep once no timer is left")
+    func killedArmedTimerLeavesNoBusyLoop() {
+        let queue = ThreadData.current.dispatcher.timerQueue
+        let object = QObject()
+        let id = object.startTimer(5, .precise)
+        queue.armForBlocking()  // armed for the 5 ms deadline, as before a blocking pass
+        object.killTimer(id)
+        let done = Guarded(false)
+        let thread = ThreadData.current
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(40_000)  // well past the killed timer's deadline
+            done.withLock { $0 = true }
+            thread.interruptLoop()  // the only wake-up the loop should see
+            finished.signal()
+        }
+        var passes = 0
+        while !done.withLock({ $0 }) {
+            QCoreApplication.processEvents(.waitForMoreEvents)
+            passes += 1
+        }
+        finished.wait()
+        QCoreApplication.processEvents()
+        #expect(passes <= 3, "the loop slept until the wake-up, not woken over and over")
         object.delete()
     }
 

@@ -117,14 +117,17 @@ final class EventDispatcher {
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
             passesSincePoll = 0
-            if !timers.isEmpty { timerQueue.armForBlocking() }
+            // Also with no timer left: a descriptor armed for a killed timer is disarmed here,
+            // or it would stay readable and keep the loop from sleeping.
+            timerQueue.armForBlocking()
             event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
             if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else if watchCount + timers.count > 0
             && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec)) {
             passesSincePoll = 0
-            // Timers are due by the clock (a vDSO read), so libevent is asked only for sockets.
-            if watchCount > 0 { event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE) }
+            // libevent also holds the Unix-signal and main-queue watches; timers are due by
+            // the clock (a vDSO read).
+            event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE)
             if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else {
             // A burst of posted events inside exec(): libevent is polled every 16 passes so
