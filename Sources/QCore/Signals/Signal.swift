@@ -47,17 +47,21 @@ public final class Signal<each Arg>: SignalBase {
                 } else if mode == SlotMode.auto && box.isAlive {
                     if me == 0 { me = currentThreadToken() }
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
-                    // Safe: the connection's receiverThreadRef retains this ThreadData.
-                    Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { data in
-                        if data.token.load(ordering: .relaxed) == me {
-                            // Direct: sender() answers for this connection while the slot runs.
-                            let saved = data.currentConnectionRaw
-                            data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
-                            box.slot.call(repeat each args)
-                            data.currentConnectionRaw = saved
-                        } else {
-                            queue(box, blocking: false, repeat each args)
+                    // Safe: the connection's receiverThreadRef retains this ThreadData. The
+                    // closures capture only plain values: one that captured `box` would
+                    // retain and release it on every emission.
+                    let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+                    let token = me
+                    if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == token }) {
+                        // Direct: sender() answers for this connection while the slot runs.
+                        let saved = receiverData._withUnsafeGuaranteedRef { data in
+                            defer { data.currentConnectionRaw = raw }
+                            return data.currentConnectionRaw
                         }
+                        box.slot.call(repeat each args)
+                        receiverData._withUnsafeGuaranteedRef { $0.currentConnectionRaw = saved }
+                    } else {
+                        queueFromEmission(raw, repeat each args)
                     }
                 } else {
                     dispatch(box, repeat each args)
@@ -106,6 +110,14 @@ public final class Signal<each Arg>: SignalBase {
         let scope = SenderScope(box)
         box.slot.call(repeat each args)
         scope.end()
+    }
+
+    /// `queue` for the emission loop, out of line: inlined there, its reference to the
+    /// connection (kept by the posted call) made the loop retain and release every receiver
+    /// connection on each emission, cross-thread or not.
+    @usableFromInline @inline(never)
+    func queueFromEmission(_ raw: UnsafeMutableRawPointer, _ args: repeat each Arg) {
+        queue(Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw).takeUnretainedValue(), blocking: false, repeat each args)
     }
 
     /// Posts the call to the receiver's thread (arguments copied now).
