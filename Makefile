@@ -44,7 +44,7 @@ leakcheck: deps
 	bash .ci/leakcheck.sh "$$($(SWIFT) build --show-bin-path)"
 
 # Benchmarks (never part of `make test`): `make bench` runs the package-benchmark suites;
-# `make bench-compare` runs QKit, Qt 6 and raw libevent side by side and writes
+# `make bench-compare` runs QKit, Qt 6, SwiftNIO, raw libevent and the syscall floor side by side and writes
 # Benchmarks/report.md and Benchmarks/report.svg.
 bench-deps: deps
 	@if ! pkg-config --exists Qt6Core Qt6Network 2>/dev/null || ! command -v g++ >/dev/null || ! command -v taskset >/dev/null; then \
