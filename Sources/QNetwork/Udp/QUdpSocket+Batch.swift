@@ -87,7 +87,7 @@ extension QUdpSocket {
     private func describeDestination(_ datagram: QNetworkDatagram) -> String {
         let host = datagram.destinationAddress
         if host.isNull { return "\(peerAddress):\(peerPort)" }
-        return "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(datagram.destinationPort)"
+        return endpointText(host, datagram.destinationPort)
     }
 
     /// Reads up to `maxCount` waiting datagrams, each whole, with sender, destination, hop
@@ -104,21 +104,14 @@ extension QUdpSocket {
         }
         guard maxCount > 0 else { return [] }
         defer { armReadyRead() }
-        if let refusal = pendingRefusal {
-            pendingRefusal = nil
-            let (code, text) = SocketErrors.forReceive(refusal)
-            report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
-            return []
-        }
+        if reportPendingRefusal() { return [] }
         var batch: [QNetworkDatagram] = []
         batch.reserveCapacity(min(maxCount, 64))
         while batch.count < maxCount {
             if inboxCount == 0 {
                 if let failure = fillInbox() {
                     if batch.isEmpty {
-                        pendingRefusal = nil
-                        let (code, text) = SocketErrors.forReceive(failure)
-                        report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
+                        reportReceiveFailure(failure)
                     } else {
                         // The kernel handed the error over once: keep it for the next read.
                         pendingRefusal = failure
@@ -128,15 +121,7 @@ extension QUdpSocket {
                 if inboxCount == 0 { break }
             }
             let taken = popInbox()
-            var datagram = QNetworkDatagram(taken.data)
-            (datagram.senderAddress, datagram.senderPort) = taken.info.sender?.hostAndPort ?? (.null, 0)
-            if let destination = taken.info.destination {
-                datagram.destinationAddress = destination.host
-                datagram.destinationPort = localPort
-            }
-            datagram.hopLimit = taken.info.hopLimit
-            datagram.interfaceIndex = taken.info.interfaceIndex
-            batch.append(datagram)
+            batch.append(QNetworkDatagram(taken.data, received: taken.info, localPort: localPort))
         }
         return batch
     }

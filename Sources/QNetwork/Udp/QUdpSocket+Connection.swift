@@ -18,7 +18,7 @@ extension QUdpSocket {
         }
         peerName = host.toString()
         setState(.hostLookup)
-        let subject = "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
+        let subject = endpointText(host, port)
         guard !host.isNull else {
             report(.hostNotFound, "Host not found", detail: "connectToHost \(subject): null address")
             setState(.unconnected)

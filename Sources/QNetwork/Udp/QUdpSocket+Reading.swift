@@ -89,15 +89,7 @@ extension QUdpSocket {
         var data = [UInt8](repeating: 0, count: min(size, 65536))
         guard let received = data.withUnsafeMutableBytes({ receive(into: $0) }) else { return QNetworkDatagram() }
         data.removeLast(data.count - received.copied)
-        var datagram = QNetworkDatagram(data)
-        (datagram.senderAddress, datagram.senderPort) = received.sender?.hostAndPort ?? (.null, 0)
-        if let destination = received.destination {
-            datagram.destinationAddress = destination.host
-            datagram.destinationPort = localPort
-        }
-        datagram.hopLimit = received.hopLimit
-        datagram.interfaceIndex = received.interfaceIndex
-        return datagram
+        return QNetworkDatagram(data, received: received, localPort: localPort)
     }
 
     /// One recvmsg with Qt's error handling; re-arms readyRead whatever happens.
@@ -107,13 +99,7 @@ extension QUdpSocket {
             return nil
         }
         defer { armReadyRead() }
-        if let refusal = pendingRefusal {
-            // A peek already consumed the ICMP error: report it on this read.
-            pendingRefusal = nil
-            let (code, text) = SocketErrors.forReceive(refusal)
-            report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
-            return nil
-        }
+        if reportPendingRefusal() { return nil }
         var failure: Errno?
         if inboxCount == 0 { failure = fillInbox() }
         if inboxCount > 0 {
@@ -128,12 +114,42 @@ extension QUdpSocket {
             return datagram.info
         }
         if let failure {
-            pendingRefusal = nil
-            let (code, text) = SocketErrors.forReceive(failure)
-            report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
+            reportReceiveFailure(failure)
         } else {
             report(.temporary, "No datagram available for reading")
         }
         return nil
+    }
+
+    /// Reports the error a peek (or an earlier batch) already took from the kernel, such as
+    /// an ICMP refusal, as this read's failure; false when there is none.
+    func reportPendingRefusal() -> Bool {
+        guard let refusal = pendingRefusal else { return false }
+        pendingRefusal = nil
+        let (code, text) = SocketErrors.forReceive(refusal)
+        report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
+        return true
+    }
+
+    /// Reports a failed receive as Qt reports a failed read.
+    func reportReceiveFailure(_ failure: Errno) {
+        pendingRefusal = nil
+        let (code, text) = SocketErrors.forReceive(failure)
+        report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
+    }
+}
+
+extension QNetworkDatagram {
+    /// A received datagram with what the kernel told about it: sender, destination (on a
+    /// socket bound to `localPort`), hop limit and interface.
+    init(_ data: [UInt8], received info: ReceivedDatagram, localPort: UInt16) {
+        self.init(data)
+        (senderAddress, senderPort) = info.sender?.hostAndPort ?? (.null, 0)
+        if let destination = info.destination {
+            destinationAddress = destination.host
+            destinationPort = localPort
+        }
+        hopLimit = info.hopLimit
+        interfaceIndex = info.interfaceIndex
     }
 }

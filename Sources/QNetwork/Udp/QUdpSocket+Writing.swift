@@ -18,9 +18,7 @@ extension QUdpSocket {
             guard bind(.any, 0) else { return -1 }
         }
         guard fd >= 0 else { return -1 }
-        return sendDatagram(data, to: destination(for: host, port: port)) {
-            "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
-        }
+        return sendDatagram(data, to: destination(for: host, port: port)) { endpointText(host, port) }
     }
 
     /// One send with Qt's reporting: bytesWritten on success, errorOccurred on failure.
@@ -81,10 +79,13 @@ extension QUdpSocket {
         if !datagram.senderAddress.isNull { control.source = SocketAddress(datagram.senderAddress, port: 0) }
         control.interfaceIndex = datagram.interfaceIndex
         return datagram.data.withUnsafeBytes { bytes in
-            sendDatagram(bytes, to: destination(for: host, port: port), control: control) {
-                "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
-            }
+            sendDatagram(bytes, to: destination(for: host, port: port), control: control) { endpointText(host, port) }
         }
+    }
+
+    /// An address and port as errorDetail names them: `127.0.0.1:45454`, `[::1]:45454`.
+    func endpointText(_ host: QHostAddress, _ port: UInt16) -> String {
+        "\(host.protocol == .ipv6 ? "[\(host)]" : host.toString()):\(port)"
     }
 
     /// The kernel address for a destination, mapped to IPv6 on an IPv6 socket.
