@@ -92,22 +92,18 @@ static int emitRow(int count, long n) {
     return sink.total == expected * count ? 0 : mismatch("slot sum", sink.total, expected * count);
 }
 
-static int queuedRow(long n) {
-    Source source;
-    Sink sink;
-    QObject::connect(&source, &Source::value, &sink, &Sink::take, Qt::QueuedConnection);
-    QElapsedTimer t;
-    t.start();
-    for (long left = n; left > 0; left -= 1000) {
-        for (long i = 0; i < std::min(left, 1000L); ++i) emit source.value(1);
+// Bursts of 1000 queued calls, then sendPostedEvents, or (`exec`) the event loop runs until
+// they and a final queued quit ran.
+static void drain(QEventLoop &loop, bool exec) {
+    if (!exec) {
         QCoreApplication::sendPostedEvents();
+        return;
     }
-    result(double(n) / seconds(t), "calls/s");
-    return sink.total == n ? 0 : mismatch("calls", sink.total, n);
+    QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
+    loop.exec();
 }
 
-// Bursts of 1000 queued calls, then the event loop runs until they (and a final quit) ran.
-static int queuedExecRow(long n) {
+static int queuedRow(long n, bool exec) {
     Source source;
     Sink sink;
     QEventLoop loop;
@@ -116,28 +112,14 @@ static int queuedExecRow(long n) {
     t.start();
     for (long left = n; left > 0; left -= 1000) {
         for (long i = 0; i < std::min(left, 1000L); ++i) emit source.value(1);
-        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
-        loop.exec();
+        drain(loop, exec);
     }
     result(double(n) / seconds(t), "calls/s");
     return sink.total == n ? 0 : mismatch("calls", sink.total, n);
 }
 
-static int postRow(long n) {
-    CustomSink sink;
-    QElapsedTimer t;
-    t.start();
-    for (long left = n; left > 0; left -= 1000) {
-        for (long i = 0; i < std::min(left, 1000L); ++i)
-            QCoreApplication::postEvent(&sink, new QEvent(QEvent::User));
-        QCoreApplication::sendPostedEvents();
-    }
-    result(double(n) / seconds(t), "events/s");
-    return sink.count == n ? 0 : mismatch("events", sink.count, n);
-}
-
-// Bursts of 1000 posted events, then the event loop runs until they (and a final quit) ran.
-static int postExecRow(long n) {
+// Bursts of 1000 posted custom events, drained as above.
+static int postRow(long n, bool exec) {
     CustomSink sink;
     QEventLoop loop;
     QElapsedTimer t;
@@ -145,8 +127,7 @@ static int postExecRow(long n) {
     for (long left = n; left > 0; left -= 1000) {
         for (long i = 0; i < std::min(left, 1000L); ++i)
             QCoreApplication::postEvent(&sink, new QEvent(QEvent::User));
-        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
-        loop.exec();
+        drain(loop, exec);
     }
     result(double(n) / seconds(t), "events/s");
     return sink.count == n ? 0 : mismatch("events", sink.count, n);
@@ -430,10 +411,10 @@ int main(int argc, char **argv) {
     if (!std::strcmp(row, "emit0")) return emitRow(0, n);
     if (!std::strcmp(row, "emit1")) return emitRow(1, n);
     if (!std::strcmp(row, "emit10")) return emitRow(10, n);
-    if (!std::strcmp(row, "queued")) return queuedRow(n);
-    if (!std::strcmp(row, "queued-exec")) return queuedExecRow(n);
-    if (!std::strcmp(row, "post")) return postRow(n);
-    if (!std::strcmp(row, "post-exec")) return postExecRow(n);
+    if (!std::strcmp(row, "queued")) return queuedRow(n, false);
+    if (!std::strcmp(row, "queued-exec")) return queuedRow(n, true);
+    if (!std::strcmp(row, "post")) return postRow(n, false);
+    if (!std::strcmp(row, "post-exec")) return postRow(n, true);
     if (!std::strcmp(row, "chained")) return chainedRow(n, false);
     if (!std::strcmp(row, "chained-busy")) return chainedRow(n, true);
     if (!std::strcmp(row, "crossthread")) return crossThreadRow(n, false);

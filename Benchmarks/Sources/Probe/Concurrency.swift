@@ -1,5 +1,5 @@
 // Swift-concurrency rows: awaiting a signal's emissions, and calls to an actor pinned to a
-// QThread. Each verifies its count and exits 4 on a mismatch.
+// QThread. Each verifies its count (`verify`: exit 4 on a mismatch).
 import QCore
 
 #if canImport(Glibc)
@@ -38,10 +38,7 @@ import Glibc
     }
     _ = app.exec()
     let expected = count / 1000 * 1000
-    guard total == expected * (expected - 1) / 2 else {
-        print("count mismatch: summed \(total), expected \(expected * (expected - 1) / 2)")
-        exit(4)
-    }
+    verify("sum of awaited values", total, expected * (expected - 1) / 2)
     return Double(expected) / seconds
 }
 
@@ -52,33 +49,6 @@ actor PinnedCounter {
     var total = 0
     init(_ executor: QThreadExecutor) { self.executor = executor }
     func add(_ v: Int) { total += v }
-}
-
-/// Awaited calls from a task on Swift's cooperative pool to an actor pinned to a worker
-/// QThread (each call a round trip: the caller waits for the method to return).
-func pinnedActorCallRate(_ count: Int) -> Double {
-    let worker = QThread()
-    worker.start()
-    let counter = PinnedCounter(worker.executor)
-    let done = WaitFlag()
-    var clock = QElapsedTimer()
-    clock.start()
-    Task.detached {
-        for _ in 0..<count { await counter.add(1) }
-        done.set()
-    }
-    done.wait()
-    let seconds = Double(clock.nsecsElapsed()) / 1e9
-    let total = Guarded(0)
-    Task.detached { let t = await counter.total; total.set(t) }
-    let verified = total.waitForValue()
-    worker.quit()
-    _ = worker.wait()
-    guard verified == count else {
-        print("count mismatch: the actor counted \(verified) of \(count) calls")
-        exit(4)
-    }
-    return Double(count) / seconds
 }
 
 /// An actor pinned to a QThread that calls another pinned actor.
@@ -95,9 +65,10 @@ actor PinnedCaller {
     var returned = 0
 }
 
-/// Awaited calls between two actors pinned to two QThreads (each call a round trip from the
-/// caller's loop to the counter's and back).
-func loopActorCallRate(_ count: Int) -> Double {
+/// Awaited calls to an actor pinned to a worker QThread, each a round trip (the caller waits
+/// for the method to return): from a task on Swift's cooperative pool, or (`fromLoop`) from an
+/// actor pinned to a second QThread. Verifies both counts.
+func actorCallRate(_ count: Int, fromLoop: Bool) -> Double {
     let callerThread = QThread(), workerThread = QThread()
     callerThread.start()
     workerThread.start()
@@ -107,22 +78,27 @@ func loopActorCallRate(_ count: Int) -> Double {
     var clock = QElapsedTimer()
     clock.start()
     Task.detached {
-        await caller.call(counter, times: count)
+        if fromLoop {
+            await caller.call(counter, times: count)
+        } else {
+            for _ in 0..<count { await counter.add(1) }
+        }
         done.set()
     }
     done.wait()
     let seconds = Double(clock.nsecsElapsed()) / 1e9
-    let total = Guarded(0)
-    Task.detached { let t = await counter.total, r = await caller.returned; total.set(t == r ? t : -1) }
-    let verified = total.waitForValue()
+    let counts = Guarded(0), returns = Guarded(0)
+    Task.detached {
+        counts.set(await counter.total)
+        returns.set(await caller.returned)
+    }
+    let total = counts.waitForValue(), returned = returns.waitForValue()
     for thread in [callerThread, workerThread] {
         thread.quit()
         _ = thread.wait()
     }
-    guard verified == count else {
-        print("count mismatch: the actor counted \(verified) of \(count) calls")
-        exit(4)
-    }
+    verify("calls the actor counted", total, count)
+    verify("calls seen to return", returned, fromLoop ? count : 0)
     return Double(count) / seconds
 }
 

@@ -43,6 +43,14 @@ final class ObservingParent: QObject {
     override func childEvent(_ event: QChildEvent) { if event.added { added += 1 } }
 }
 
+/// After a burst: sendPostedEvents, or (`exec`) the event loop until the burst and a final
+/// queued quit ran.
+@MainActor func drain(_ loop: QEventLoop, exec: Bool) {
+    guard exec else { return QCoreApplication.sendPostedEvents() }
+    QMetaObject.invokeMethod(loop, type: .queued) { l in l.quit() }
+    loop.exec()
+}
+
 func timed(_ body: () -> Void) -> Double {
     var clock = QElapsedTimer()
     clock.start()
@@ -86,12 +94,7 @@ case "queued", "queued-exec":
         var left = n
         while left > 0 {
             for _ in 0..<min(left, 1000) { source.value.emit(1) }
-            if row == "queued" {
-                QCoreApplication.sendPostedEvents()
-            } else {
-                QMetaObject.invokeMethod(loop, type: .queued) { l in l.quit() }
-                loop.exec()
-            }
+            drain(loop, exec: row == "queued-exec")
             left -= 1000
         }
     }
@@ -104,12 +107,7 @@ case "post", "post-exec":
         var left = n
         while left > 0 {
             for _ in 0..<min(left, 1000) { QCoreApplication.postEvent(c, QEvent(.user)) }
-            if row == "post" {
-                QCoreApplication.sendPostedEvents()
-            } else {
-                QMetaObject.invokeMethod(loop, type: .queued) { l in l.quit() }
-                loop.exec()
-            }
+            drain(loop, exec: row == "post-exec")
             left -= 1000
         }
     }
@@ -159,9 +157,9 @@ case "main-yield":
     _ = app.exec()
     result(Double(n) / seconds, "hops/s")
 case "pinned-actor", "actor-call":
-    result(pinnedActorCallRate(n), "calls/s")
+    result(actorCallRate(n, fromLoop: false), "calls/s")
 case "actor-call-loop":
-    result(loopActorCallRate(n), "calls/s")
+    result(actorCallRate(n, fromLoop: true), "calls/s")
 case "tree", "tree-observed":
     // tree-observed: the parent overrides childEvent, so ChildAdded is built and delivered.
     var children = 0
@@ -198,8 +196,8 @@ case "timers":
     result(Double(ticks.fired) / expected * 100, "%delivered")
 case "udp", "udp64": result(udpThroughput(count: n, size: 64), "datagrams/s")
 case "udp1200": result(udpThroughput(count: n, size: 1200), "datagrams/s")
-case "udp64-batch": result(udpBatchThroughput(count: n, size: 64), "datagrams/s")
-case "udp1200-batch": result(udpBatchThroughput(count: n, size: 1200), "datagrams/s")
+case "udp64-batch": result(udpThroughput(count: n, size: 64, batch: true), "datagrams/s")
+case "udp1200-batch": result(udpThroughput(count: n, size: 1200, batch: true), "datagrams/s")
 case "udprecv":
     let (rate, loss) = udpReceiveRate(count: n, size: 64)
     print("udp 64 B, sender thread -> receiver loop: \(Int(rate)) datagrams/s received, loss \(Int(loss * 1000) / 10) %")
