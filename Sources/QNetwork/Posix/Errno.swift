@@ -35,29 +35,51 @@ enum IOResult<Value> {
     }
 }
 
+/// The system calls QNetwork makes, by the name its error details use.
+enum SyscallOperation: String, Sendable {
+    case socket, bind, connect, listen, accept, close, shutdown, poll
+    case setsockopt, getsockopt, getsockname, getpeername
+    case read, send, sendto, sendmsg, sendmmsg, recvmmsg
+    case peek = "recv(MSG_PEEK)"
+    case chmod, rename
+}
+
+/// Makes one call: the real one, or (in test builds) the failure planned for it in
+/// `SyscallFaults`, reported through `errno` as the kernel would.
+@inline(__always)
+func perform<T: BinaryInteger>(_ operation: SyscallOperation, on fd: Int32, _ call: () -> T) -> T {
+#if DEBUG
+    if let code = SyscallFaults.take(operation, on: fd) {
+        errno = code
+        return -1
+    }
+#endif
+    return call()
+}
+
 /// The syscall funnel: retries EINTR, turns EAGAIN into `.wouldBlock`, throws other errno
 /// values with the operation's name.
 @inline(__always)
-func syscall<T: BinaryInteger>(_ operation: @autoclosure () -> String, _ call: () -> T) throws(Errno) -> IOResult<T> {
+func syscall<T: BinaryInteger>(_ operation: SyscallOperation, on fd: Int32, _ call: () -> T) throws(Errno) -> IOResult<T> {
     while true {
-        let result = call()
+        let result = perform(operation, on: fd, call)
         if result >= 0 { return .done(result) }
         let code = errno
         if code == EINTR { continue }
         if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
-        throw Errno(code, operation())
+        throw Errno(code, operation.rawValue)
     }
 }
 
 /// The funnel for calls that cannot "would block".
 @inline(__always)
-func syscallOrThrow<T: BinaryInteger>(_ operation: @autoclosure () -> String, _ call: () -> T) throws(Errno) -> T {
+func syscallOrThrow<T: BinaryInteger>(_ operation: SyscallOperation, on fd: Int32, _ call: () -> T) throws(Errno) -> T {
     while true {
-        let result = call()
+        let result = perform(operation, on: fd, call)
         if result >= 0 { return result }
         let code = errno
         if code == EINTR { continue }
-        throw Errno(code, operation())
+        throw Errno(code, operation.rawValue)
     }
 }
 

@@ -74,7 +74,7 @@ extension Posix {
             header.msg_hdr.msg_controllen = scratch.controlSize
             scratch.headers[i] = header
         }
-        let result = try syscall("recvmmsg", { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
+        let result = try syscall(.recvmmsg, on: fd, { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
         guard let received = result.value else { return [] }
         var out: [BatchedDatagram] = []
         out.reserveCapacity(Int(received))
@@ -145,6 +145,6 @@ extension Posix {
             }
             headers[i] = header
         }
-        return try syscall("sendmmsg", { Int(cqkit_sendmmsg(fd, headers, UInt32(count), Int32(MSG_NOSIGNAL))) })
+        return try syscall(.sendmmsg, on: fd, { Int(cqkit_sendmmsg(fd, headers, UInt32(count), Int32(MSG_NOSIGNAL))) })
     }
 }

@@ -21,10 +21,10 @@ extension Posix {
     /// function is `sendto`.
     static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?) throws -> IOResult<Int> {
         guard let address else {
-            return try syscall("sendto", { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
+            return try syscall(.sendto, on: fd, { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
         }
         return try address.withSockAddr { (p, len) in
-            try syscall("sendto", { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), p, len) })
+            try syscall(.sendto, on: fd, { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), p, len) })
         }
     }
 
@@ -33,13 +33,13 @@ extension Posix {
     /// The corresponding C call is `recv(MSG_PEEK | MSG_TRUNC)`.
     static func pendingDatagramSize(_ fd: Int32) -> PeekResult {
         var byte: UInt8 = 0
-        while true {
-            let r = Glibc.recv(fd, &byte, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT))
-            if r >= 0 { return .done(r) }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
-            return .failed(Errno(code, "recv(MSG_PEEK)"))
+        do {
+            switch try syscall(.peek, on: fd, { Glibc.recv(fd, &byte, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) }) {
+            case .done(let size): return .done(size)
+            case .wouldBlock: return .wouldBlock
+            }
+        } catch {
+            return .failed(error)
         }
     }
 

@@ -17,12 +17,12 @@ extension Posix {
 
     /// Changes a file's permission bits. The corresponding C function is `chmod`.
     static func chmod(_ path: String, _ mode: UInt32) throws(Errno) {
-        _ = try syscallOrThrow("chmod", { Glibc.chmod(path, mode_t(mode)) })
+        _ = try syscallOrThrow(.chmod, on: -1, { Glibc.chmod(path, mode_t(mode)) })
     }
 
     /// Renames a file (atomically replacing nothing: the caller checked). The corresponding C function is `rename`.
     static func rename(_ from: String, _ to: String) throws(Errno) {
-        _ = try syscallOrThrow("rename", { Glibc.rename(from, to) })
+        _ = try syscallOrThrow(.rename, on: -1, { Glibc.rename(from, to) })
     }
 
     /// Creates a private temporary directory next to `near` (mode 0700); returns its path.

@@ -68,12 +68,12 @@ extension Posix {
                 // Safe: `message` points at `vector`, `raw` and the address only inside these
                 // closures, and sendmsg reads them before it returns.
                 guard let address else {
-                    return try syscall("sendmsg", { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
+                    return try syscall(.sendmsg, on: fd, { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
                 }
                 return try address.withSockAddr { (pointer, length) in
                     message.msg_name = UnsafeMutableRawPointer(mutating: pointer)
                     message.msg_namelen = length
-                    return try syscall("sendmsg", { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
+                    return try syscall(.sendmsg, on: fd, { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
                 }
             }
         }

@@ -9,19 +9,24 @@ import Glibc
 enum Posix {
     /// Creates a socket. The corresponding C function is `socket`.
     static func openSocket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws -> Int32 {
-        try syscallOrThrow("socket", { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
+        try syscallOrThrow(.socket, on: -1, { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
     }
 
-    /// Closes a descriptor (EINTR is not retried: Linux frees the descriptor anyway).
+    /// Closes a descriptor. Its result is not acted on: Linux frees the descriptor even when
+    /// it reports EINTR or EIO, so retrying could close a descriptor another thread just got.
     /// The corresponding C function is `close`.
     static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        let result = Glibc.close(fd)
+#if DEBUG
+        // A planned failure is reported after the real close, as Linux reports EIO.
+        _ = perform(.close, on: fd) { result }
+#endif
     }
 
     /// Binds. The corresponding C function is `bind`.
     static func bindSocket(_ fd: Int32, _ address: SocketAddress) throws {
         _ = try address.withSockAddr { (p, len) in
-            try syscallOrThrow("bind", { Glibc.bind(fd, p, len) })
+            try syscallOrThrow(.bind, on: fd, { Glibc.bind(fd, p, len) })
         }
     }
 
@@ -30,7 +35,7 @@ enum Posix {
     static func connect(_ fd: Int32, _ address: SocketAddress) throws -> Bool {
         do {
             let r = try address.withSockAddr { (p, len) in
-                try syscall("connect", { Glibc.connect(fd, p, len) })
+                try syscall(.connect, on: fd, { Glibc.connect(fd, p, len) })
             }
             return r.value != nil
         } catch let e as Errno where e.code == EINPROGRESS {
@@ -40,25 +45,25 @@ enum Posix {
 
     /// Starts listening. The corresponding C function is `listen`.
     static func startListening(_ fd: Int32, backlog: Int32) throws {
-        _ = try syscallOrThrow("listen", { Glibc.listen(fd, backlog) })
+        _ = try syscallOrThrow(.listen, on: fd, { Glibc.listen(fd, backlog) })
     }
 
     /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
     /// The corresponding C function is `accept4`.
     static func acceptConnection(_ fd: Int32) throws -> Int32? {
-        try syscall("accept", { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
+        try syscall(.accept, on: fd, { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
     }
 
     /// Sets an integer option. The corresponding C function is `setsockopt`.
-    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws {
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws(Errno) {
         var v = value
-        _ = try syscallOrThrow("setsockopt", { setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) })
+        _ = try syscallOrThrow(.setsockopt, on: fd, { setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) })
     }
 
     /// Sets an option from raw bytes. The corresponding C function is `setsockopt`.
-    static func setOption<T>(_ fd: Int32, _ level: Int32, _ name: Int32, value: T) throws {
-        _ = try withUnsafeBytes(of: value) { raw in
-            try syscallOrThrow("setsockopt", { setsockopt(fd, level, name, raw.baseAddress, socklen_t(raw.count)) })
+    static func setOption<T>(_ fd: Int32, _ level: Int32, _ name: Int32, value: T) throws(Errno) {
+        _ = try withUnsafeBytes(of: value) { (raw) throws(Errno) in
+            try syscallOrThrow(.setsockopt, on: fd, { setsockopt(fd, level, name, raw.baseAddress, socklen_t(raw.count)) })
         }
     }
 
@@ -66,7 +71,7 @@ enum Posix {
     static func option(_ fd: Int32, _ level: Int32, _ name: Int32) throws -> Int32 {
         var v: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
-        _ = try syscallOrThrow("getsockopt", { getsockopt(fd, level, name, &v, &len) })
+        _ = try syscallOrThrow(.getsockopt, on: fd, { getsockopt(fd, level, name, &v, &len) })
         return v
     }
 
@@ -75,7 +80,7 @@ enum Posix {
     static func option<T>(_ fd: Int32, _ level: Int32, _ name: Int32, into value: inout T) throws -> Int {
         var length = socklen_t(MemoryLayout<T>.size)
         _ = try withUnsafeMutableBytes(of: &value) { raw in
-            try syscallOrThrow("getsockopt", { getsockopt(fd, level, name, raw.baseAddress, &length) })
+            try syscallOrThrow(.getsockopt, on: fd, { getsockopt(fd, level, name, raw.baseAddress, &length) })
         }
         return Int(length)
     }
@@ -91,7 +96,7 @@ enum Posix {
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = try withUnsafeMutablePointer(to: &storage) { (p) in
             try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
-                try syscallOrThrow("getsockname", { getsockname(fd, sp, &len) })
+                try syscallOrThrow(.getsockname, on: fd, { getsockname(fd, sp, &len) })
             }
         }
         return SocketAddress(storage: &storage, length: len)
@@ -103,7 +108,7 @@ enum Posix {
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = try withUnsafeMutablePointer(to: &storage) { (p) in
             try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
-                try syscallOrThrow("getpeername", { getpeername(fd, sp, &len) })
+                try syscallOrThrow(.getpeername, on: fd, { getpeername(fd, sp, &len) })
             }
         }
         return SocketAddress(storage: &storage, length: len)
@@ -118,18 +123,19 @@ enum Posix {
 
     /// Reads up to `buffer.count` bytes; 0 means end of stream. The corresponding C function is `read`.
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
-        try syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) })
+        try syscall(.read, on: fd, { Glibc.read(fd, buffer.baseAddress, buffer.count) })
     }
 
     /// Writes bytes without raising SIGPIPE. The corresponding C function is `send` (MSG_NOSIGNAL).
     static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
-        try syscall("send", { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
+        try syscall(.send, on: fd, { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
     }
 
     /// Shuts down one or both directions. The corresponding C function is `shutdown`.
     static func shutdown(_ fd: Int32, write: Bool, read: Bool) {
         let how = Int32(write && read ? SHUT_RDWR : (write ? SHUT_WR : SHUT_RD))
-        _ = Glibc.shutdown(fd, how)
+        // Its only failures are a bad or unconnected descriptor: nothing to undo.
+        _ = perform(.shutdown, on: fd) { Glibc.shutdown(fd, how) }
     }
 
     /// Waits until `fd` is readable/writable or `timeoutMs` passes (−1: forever); returns the
@@ -137,7 +143,7 @@ enum Posix {
     static func poll(_ fd: Int32, read: Bool, write: Bool, timeoutMs: Int) -> Int16 {
         var p = pollfd(fd: fd, events: Int16((read ? POLLIN : 0) | (write ? POLLOUT : 0)), revents: 0)
         while true {
-            let r = Glibc.poll(&p, 1, Int32(clamping: timeoutMs))
+            let r = perform(.poll, on: fd) { Glibc.poll(&p, 1, Int32(clamping: timeoutMs)) }
             if r < 0 && errno == EINTR { continue }
             return r > 0 ? p.revents : 0
         }

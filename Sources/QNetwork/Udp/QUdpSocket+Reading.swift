@@ -54,15 +54,24 @@ extension QUdpSocket {
     /// Reads one datagram, at most `maxSize` bytes of it (0: discard it); nil when none is
     /// waiting or the socket is unbound. Qt: `readDatagram(maxSize)`.
     public func readDatagram(_ maxSize: Int64) -> (data: [UInt8], host: QHostAddress, port: UInt16)? {
-        if fd >= 0 && inboxCount == 0 && pendingRefusal == nil { fillInbox() }
-        if fd >= 0 && inboxCount > 0 && pendingRefusal == nil {
-            // The bytes were already taken from the kernel: hand over that array.
-            var datagram = popInbox()
-            armReadyRead()
-            let keep = Int(max(0, maxSize))
-            if datagram.data.count > keep { datagram.data.removeLast(datagram.data.count - keep) }
-            let (host, port) = datagram.info.sender?.hostAndPort ?? (.null, 0)
-            return (datagram.data, host, port)
+        if fd >= 0 && pendingRefusal == nil {
+            let failure = inboxCount == 0 ? fillInbox() : nil
+            if inboxCount > 0 {
+                // The bytes were already taken from the kernel: hand over that array.
+                var datagram = popInbox()
+                armReadyRead()
+                let keep = Int(max(0, maxSize))
+                if datagram.data.count > keep { datagram.data.removeLast(datagram.data.count - keep) }
+                let (host, port) = datagram.info.sender?.hostAndPort ?? (.null, 0)
+                return (datagram.data, host, port)
+            }
+            if let failure {
+                // This read's one receive failed: its error, as for any read (a refusal
+                // names the peer that refused).
+                if !reportPendingRefusal() { reportReceiveFailure(failure) }
+                armReadyRead()
+                return nil
+            }
         }
         var data = [UInt8](repeating: 0, count: Int(max(0, min(maxSize, 65536))))
         let result = data.withUnsafeMutableBytes { readDatagram(into: $0) }

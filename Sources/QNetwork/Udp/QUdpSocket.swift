@@ -49,9 +49,9 @@ public final class QUdpSocket: QAbstractSocket {
         }
         guard openDescriptor(for: address, subject: subject) else { return false }
         if mode.contains(.shareAddress) || mode.contains(.reuseAddressHint) {
-            try? Posix.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            guard setRequiredOption(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", subject) else { return false }
         } else if mode.contains(.dontShareAddress) {
-            try? Posix.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 0)
+            guard setRequiredOption(SOL_SOCKET, SO_REUSEADDR, 0, "SO_REUSEADDR", subject) else { return false }
         }
         do {
             try Posix.bindSocket(fd, SocketAddress(address, port: port))
@@ -97,7 +97,10 @@ public final class QUdpSocket: QAbstractSocket {
         family = v4 ? AF_INET : AF_INET6
         if !v4 {
             dualStack = address.protocol == .any
-            try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, dualStack ? 0 : 1)
+            // Which families the socket receives depends on it: a failure fails the bind.
+            guard setRequiredOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, dualStack ? 0 : 1, "IPV6_V6ONLY", subject) else { return false }
+            // These three only add facts to received datagrams (destination, hop limit); as in
+            // Qt's engine, a socket that lacks them still works, so their failure is ignored.
             try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, 1)
             try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_RECVHOPLIMIT, 1)
         }
@@ -105,9 +108,23 @@ public final class QUdpSocket: QAbstractSocket {
             try? Posix.setOption(fd, Int32(IPPROTO_IP), IP_PKTINFO, 1)
             try? Posix.setOption(fd, Int32(IPPROTO_IP), IP_RECVTTL, 1)
         }
-        // Qt's engine allows broadcast on every UDP socket.
+        // Qt's engine allows broadcast on every UDP socket, and ignores a failure as well.
         try? Posix.setOption(fd, SOL_SOCKET, SO_BROADCAST, 1)
         return true
+    }
+
+    /// Sets an option the bind depends on; on failure the descriptor is closed, the error
+    /// reported (`errorOccurred`, still Unconnected), and false returned.
+    private func setRequiredOption(_ level: Int32, _ name: Int32, _ value: Int32, _ optionName: String, _ subject: String) -> Bool {
+        do {
+            try Posix.setOption(fd, level, name, value)
+            return true
+        } catch {
+            releaseDescriptor()
+            let (code, text) = SocketErrors.forOption(error)
+            report(code, text, detail: SocketErrors.detail("setsockopt \(optionName) for", subject, error))
+            return false
+        }
     }
 
     // MARK: readyRead arming (emitted once, then again only after a read)

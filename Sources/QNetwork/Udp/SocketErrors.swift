@@ -21,6 +21,17 @@ enum SocketErrors {
         }
     }
 
+    /// Failures setting a socket option whose loss would change what the socket does
+    /// (`IPV6_V6ONLY`, `SO_REUSEADDR`, buffer sizes the application asked for). Qt's engine
+    /// ignores these failures; QKit reports them with the texts Qt uses for the same errno.
+    static func forOption(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
+        switch e.code {
+        case ENOBUFS, ENOMEM: return (.socketResource, "Out of resources")
+        case EACCES, EPERM: return (.socketAccess, "Permission denied")
+        default: return (.unsupportedSocketOperation, "Unsupported socket operation")
+        }
+    }
+
     /// Failures binding (the `bind` call); nil for an errno Qt leaves unmapped (error unchanged).
     static func forBind(_ e: Errno) -> (QAbstractSocket.SocketError, String)? {
         switch e.code {

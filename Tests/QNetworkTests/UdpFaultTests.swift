@@ -1,0 +1,304 @@
+import QCore
+import QKitTestSupport
+import Testing
+
+@testable import QNetwork
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every test starts and ends with no planned syscall failure.
+struct FaultsCleared: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        SyscallFaults.clear()
+        defer { SyscallFaults.clear() }
+        try await function()
+    }
+}
+
+extension Trait where Self == FaultsCleared {
+    static var faultsCleared: FaultsCleared { FaultsCleared() }
+}
+
+/// An errno with the Qt error and text it must become.
+struct FaultCase: Sendable, CustomTestStringConvertible {
+    let code: Int32
+    let error: QAbstractSocket.SocketError
+    let text: String
+    var testDescription: String { "errno \(code) → \(error)" }
+}
+
+/// QUdpSocket when the kernel fails a call (test builds plan the failure through the syscall
+/// seam): Qt's error, signal order and state, no descriptor leaked, and the socket still works.
+@Suite("QUdpSocket under injected syscall failures", .serialized, .faultsCleared, .descriptorChecked)
+struct UdpFaultTests {
+    /// A bound receiver and sender on the loopback.
+    func pair() -> (QUdpSocket, QUdpSocket) {
+        let r = QUdpSocket(), s = QUdpSocket()
+        #expect(r.bind(.localHost, 0) && s.bind(.localHost, 0))
+        return (r, s)
+    }
+
+    /// True when `r` receives exactly `payloads`, in order, and then nothing more.
+    func receives(_ r: QUdpSocket, _ payloads: [String]) -> Bool {
+        var got: [String] = []
+        _ = spinLoop {
+            while r.hasPendingDatagrams() { got.append(String(decoding: r.receiveDatagram().data, as: UTF8.self)) }
+            return got.count >= payloads.count
+        }
+        pump()
+        return got == payloads && !r.hasPendingDatagrams()
+    }
+
+    @Test("socket() fails: bind returns false, errorOccurred with Qt's code and text, still Unconnected; the next bind works",
+          arguments: [
+              FaultCase(code: EPROTONOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              FaultCase(code: EAFNOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              FaultCase(code: EINVAL, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              FaultCase(code: ENFILE, error: .socketResource, text: "Out of resources"),
+              FaultCase(code: EMFILE, error: .socketResource, text: "Out of resources"),
+              FaultCase(code: ENOBUFS, error: .socketResource, text: "Out of resources"),
+              FaultCase(code: ENOMEM, error: .socketResource, text: "Out of resources"),
+              FaultCase(code: EACCES, error: .socketAccess, text: "Permission denied"),
+          ])
+    func socketFails(_ fault: FaultCase) {
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(fault.code, into: .socket)
+        #expect(!s.bind(.localHost, 0))
+        #expect(log.entries == ["errorOccurred(\(fault.error))"])
+        #expect(s.state == .unconnected && s.error == fault.error && s.errorString == fault.text)
+        #expect(s.errorDetail.hasPrefix("socket for 127.0.0.1:0: "))
+        #expect(SyscallFaults.injected == 1)
+        #expect(s.bind(.localHost, 0) && s.state == .bound)
+        s.abort()
+    }
+
+    @Test("bind() fails: false, errorOccurred with the mapped code, still Unconnected, descriptor closed; the next bind works",
+          arguments: [
+              FaultCase(code: EADDRINUSE, error: .addressInUse, text: "The bound address is already in use"),
+              FaultCase(code: EACCES, error: .socketAccess, text: "The address is protected"),
+              FaultCase(code: EADDRNOTAVAIL, error: .socketAddressNotAvailable, text: "The address is not available"),
+              FaultCase(code: EINVAL, error: .unsupportedSocketOperation, text: "Unsupported socket operation"),
+          ])
+    func bindFails(_ fault: FaultCase) {
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(fault.code, into: .bind)
+        #expect(!s.bind(.localHost, 0))
+        #expect(log.entries == ["errorOccurred(\(fault.error))"])
+        #expect(s.state == .unconnected && !s.isValid && s.error == fault.error && s.errorString == fault.text)
+        #expect(s.bind(.localHost, 0) && s.state == .bound)
+        s.abort()
+    }
+
+    @Test("bind() fails with an errno Qt does not map: errorOccurred carries the error the socket already had")
+    func bindFailsUnmapped() {
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(ENOMEM, into: .bind)
+        #expect(!s.bind(.localHost, 0))
+        #expect(log.entries == ["errorOccurred(unknownSocket)"])
+        #expect(s.state == .unconnected && s.error == .unknownSocket && s.errorString == "Unknown error")
+        #expect(s.errorDetail.hasPrefix("bind 127.0.0.1:0: "))
+        #expect(s.bind(.localHost, 0))
+        s.abort()
+    }
+
+    @Test("IPV6_V6ONLY refused: the bind fails (the socket would take the wrong families) instead of going on")
+    func dualStackOptionFails() {
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(ENOPROTOOPT, into: .setsockopt)
+        #expect(!s.bind(.any, 0))
+        #expect(log.entries == ["errorOccurred(unsupportedSocketOperation)"])
+        #expect(s.state == .unconnected && !s.isValid && s.errorString == "Unsupported socket operation")
+        #expect(s.errorDetail.hasPrefix("setsockopt IPV6_V6ONLY for "))
+        #expect(s.bind(.any, 0) && s.state == .bound)
+        s.abort()
+    }
+
+    @Test("SO_REUSEADDR refused for ShareAddress: the bind fails rather than binding unshared")
+    func shareOptionFails() {
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(ENOMEM, into: .setsockopt, after: 3)  // IP_PKTINFO, IP_RECVTTL, SO_BROADCAST, then SO_REUSEADDR
+        #expect(!s.bind(.localHost, 0, .shareAddress))
+        #expect(log.entries == ["errorOccurred(socketResource)"])
+        #expect(s.state == .unconnected && !s.isValid && s.errorString == "Out of resources")
+        #expect(s.errorDetail.hasPrefix("setsockopt SO_REUSEADDR for 127.0.0.1:0: "))
+        #expect(s.bind(.localHost, 0, .shareAddress))
+        s.abort()
+    }
+
+    @Test("a buffer size the application asks for and the kernel refuses is reported; the socket stays Bound and works")
+    func bufferOptionFails() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(ENOBUFS, into: .setsockopt, on: r.socketDescriptor)
+        r.setSocketOption(.receiveBufferSize, 1 << 20)
+        #expect(log.entries == ["errorOccurred(socketResource)"])
+        #expect(r.state == .bound && r.errorString == "Out of resources")
+        #expect(r.errorDetail.hasPrefix("setsockopt receiveBufferSize on 127.0.0.1:"))
+        #expect(s.writeDatagram(bytes("after"), .localHost, r.localPort) == 5)
+        #expect(receives(r, ["after"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("sendto fails: −1, errorOccurred with Qt's code, no bytesWritten, state kept; the next datagram goes out",
+          arguments: [
+              FaultCase(code: EMSGSIZE, error: .datagramTooLarge, text: "Datagram was too large to send"),
+              FaultCase(code: EAGAIN, error: .temporary, text: "Unable to send a datagram"),
+              FaultCase(code: ECONNRESET, error: .remoteHostClosed, text: "The remote host closed the connection"),
+              FaultCase(code: ENOBUFS, error: .network, text: "Unable to send a message"),
+              FaultCase(code: EPERM, error: .network, text: "Unable to send a message"),
+          ])
+    func sendFails(_ fault: FaultCase) {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(fault.code, into: .sendto, on: s.socketDescriptor)
+        #expect(s.writeDatagram(bytes("lost"), .localHost, r.localPort) == -1)
+        #expect(log.entries == ["errorOccurred(\(fault.error))"])
+        #expect(s.state == .bound && s.error == fault.error && s.errorString == fault.text)
+        #expect(s.writeDatagram(bytes("next"), .localHost, r.localPort) == 4)
+        #expect(log.entries == ["errorOccurred(\(fault.error))", "bytesWritten(4)"])
+        #expect(receives(r, ["next"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("sendmsg (a datagram with control data) fails like sendto")
+    func sendWithControlFails() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(s, into: log)
+        var datagram = QNetworkDatagram(bytes("hop"), .localHost, r.localPort)
+        datagram.hopLimit = 9
+        SyscallFaults.inject(EMSGSIZE, into: .sendmsg, on: s.socketDescriptor)
+        #expect(s.writeDatagram(datagram) == -1)
+        #expect(log.entries == ["errorOccurred(datagramTooLarge)"])
+        #expect(s.writeDatagram(datagram) == 3)
+        #expect(receives(r, ["hop"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("an interrupted send (EINTR) is retried: one datagram, one bytesWritten, no error")
+    func sendInterrupted() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(EINTR, into: .sendto, on: s.socketDescriptor, times: 3)
+        #expect(s.writeDatagram(bytes("once"), .localHost, r.localPort) == 4)
+        #expect(log.entries == ["bytesWritten(4)"])
+        #expect(SyscallFaults.injected == 3)
+        #expect(receives(r, ["once"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("a refusal taken by the loop's read-ahead is the next read's ConnectionRefusedError; the queued datagram follows")
+    func readAheadRefused() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(ECONNREFUSED, into: .recvmmsg, on: r.socketDescriptor)
+        #expect(s.writeDatagram(bytes("kept"), .localHost, r.localPort) == 4)
+        #expect(spinLoop { log.entries.contains("readyRead") })
+        #expect(r.readDatagram(16) == nil)
+        #expect(log.entries == ["readyRead", "errorOccurred(connectionRefused)"])
+        #expect(r.error == .connectionRefused && r.errorString == "Connection refused" && r.state == .bound)
+        #expect(receives(r, ["kept"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("a failed read-ahead loses nothing; a read whose own receive fails reports NetworkError, and the next read gets the datagram")
+    func receiveFails() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(ENOMEM, into: .recvmmsg, on: r.socketDescriptor, times: 2)
+        #expect(s.writeDatagram(bytes("kept"), .localHost, r.localPort) == 4)
+        #expect(spinLoop { log.entries.contains("readyRead") })
+        #expect(SyscallFaults.injected == 1)
+        #expect(r.readDatagram(16) == nil)
+        #expect(log.entries == ["readyRead", "errorOccurred(network)"])
+        #expect(r.error == .network && r.errorString == "Unable to receive a message" && r.state == .bound)
+        #expect(r.errorDetail.hasPrefix("receive on 127.0.0.1:"))
+        #expect(receives(r, ["kept"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("an interrupted receive (EINTR) is retried: the datagram arrives once, with no error")
+    func receiveInterrupted() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(EINTR, into: .recvmmsg, on: r.socketDescriptor, times: 2)
+        #expect(s.writeDatagram(bytes("one"), .localHost, r.localPort) == 3)
+        #expect(receives(r, ["one"]))
+        #expect(SyscallFaults.injected == 2)
+        #expect(!log.entries.contains { $0.hasPrefix("errorOccurred") })
+        r.abort(); s.abort()
+    }
+
+    @Test("a refusal seen by hasPendingDatagrams is reported by the next read, as ConnectionRefusedError")
+    func peekRefusal() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(ECONNREFUSED, into: .peek, on: r.socketDescriptor)
+        #expect(!r.hasPendingDatagrams())
+        #expect(r.readDatagram(16) == nil)
+        #expect(log.entries == ["errorOccurred(connectionRefused)"])
+        #expect(r.errorString == "Connection refused")
+        #expect(s.writeDatagram(bytes("then"), .localHost, r.localPort) == 4)
+        #expect(receives(r, ["then"]))
+        r.abort(); s.abort()
+    }
+
+    @Test("sendmmsg fails on its second call: the first 64 datagrams are sent and counted, then writeDatagram's error")
+    func batchFailsMidway() {
+        let (r, s) = pair()
+        r.setSocketOption(.receiveBufferSize, 1 << 20)
+        var errors: [QAbstractSocket.SocketError] = []
+        var written = 0
+        s.errorOccurred.connect { errors.append($0) }
+        s.bytesWritten.connect { _ in written += 1 }
+        SyscallFaults.inject(ENOBUFS, into: .sendmmsg, on: s.socketDescriptor, after: 1)
+        let batch = (0..<100).map { QNetworkDatagram(bytes("d\($0)"), .localHost, r.localPort) }
+        #expect(s.writeDatagrams(batch) == 64)
+        #expect(written == 64 && errors == [.network] && s.errorString == "Unable to send a message")
+        #expect(receives(r, (0..<64).map { "d\($0)" }))
+        #expect(s.writeDatagrams(Array(batch[64...])) == 36)
+        #expect(receives(r, (64..<100).map { "d\($0)" }))
+        r.abort(); s.abort()
+    }
+
+    @Test("close() reports EIO: the descriptor is gone anyway, the socket is Unconnected, nothing leaks")
+    func closeFails() {
+        let s = QUdpSocket(), log = SignalLog()
+        #expect(s.bind(.localHost, 0))
+        record(s, into: log)
+        let fd = s.socketDescriptor
+        SyscallFaults.inject(EIO, into: .close, on: fd)
+        s.close()
+        #expect(SyscallFaults.injected == 1)
+        #expect(fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+        #expect(s.state == .unconnected && !s.isValid)
+        #expect(log.entries.contains("stateChanged(unconnected)"))
+        #expect(s.bind(.localHost, 0))
+        s.abort()
+    }
+
+    @Test("an interrupted poll (EINTR) inside waitForReadyRead is resumed and still sees the datagram")
+    func waitInterrupted() {
+        let (r, s) = pair()
+        SyscallFaults.inject(EINTR, into: .poll, on: r.socketDescriptor, times: 2)
+        #expect(s.writeDatagram(bytes("w"), .localHost, r.localPort) == 1)
+        #expect(r.waitForReadyRead(2000))
+        #expect(receives(r, ["w"]))
+        r.abort(); s.abort()
+    }
+}
