@@ -47,7 +47,13 @@ extension QLocalServer {
                 // Stop watching for a moment (the pending connection stays readable), then retry:
                 // the server keeps serving the clients it has.
                 acceptNotifier?.setEnabled(false)
-                QTimer.singleShot(100, context: self) { [weak self] in self?.updateAccepting() }
+                if acceptRetry == nil {
+                    let timer = QTimer(parent: self)
+                    timer.setSingleShot(true)
+                    timer.timeout.connect(receiver: self) { server in server.updateAccepting() }
+                    acceptRetry = timer
+                }
+                acceptRetry?.start(100)
             } else {
                 serverError = .unknownSocket
             }

@@ -57,6 +57,9 @@ open class QLocalServer: QObject {
     var fd: Int32 = -1
     var pending: [QLocalSocket] = []
     var acceptNotifier: QSocketNotifier?
+    /// Resumes accepting a moment after the process ran out of descriptors; a child, so it
+    /// stops with the server.
+    var acceptRetry: QTimer?
     /// Whether we created the socket file (close() removes only ours).
     var ownsSocketFile = false
     var listeningAbstract = false
@@ -128,15 +131,19 @@ open class QLocalServer: QObject {
             return false
         }
         let permissions = socketOptions.intersection(.worldAccess)
+        var bound = false
         do {
             if !abstract && !permissions.isEmpty {
                 try bindWithPermissions(descriptor, full: full, permissions: permissions)
             } else {
                 try Posix.bindSocket(descriptor, address)
             }
+            bound = true
             try Posix.startListening(descriptor, backlog: Int32(clamping: listenBacklogSize))
         } catch let e as Errno {
             Posix.close(descriptor)
+            // The file our bind made would be a stale socket file that blocks the next listen.
+            if bound && !abstract { Posix.unlink(full) }
             let detail = "listen \(full): \(e.reason)"
             switch e.code {
             case EADDRINUSE: return fail(.addressInUse, "QLocalServer::listen: Address in use", detail: detail)
@@ -221,6 +228,7 @@ open class QLocalServer: QObject {
         acceptNotifier?.setEnabled(false)
         acceptNotifier?.delete()
         acceptNotifier = nil
+        acceptRetry?.stop()
         let unclaimed = pending
         pending.removeAll()
         for socket in unclaimed { socket.delete() }
