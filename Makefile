@@ -5,7 +5,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop sanitize leakcheck stress bench bench-compare bench-deps
+.PHONY: deps test demo build clean interop sanitize leakcheck stress soak fuzz bench bench-compare bench-deps
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -37,6 +37,15 @@ sanitize: deps
 # `make test` runs it small.
 stress: deps
 	QKIT_STRESS=full $(SWIFT) test --no-parallel --filter StressTests
+
+# `make soak`: SOAK_S seconds (default 600) of mixed load in one process (Tests/Soak): local
+# clients joining and leaving, a UDP flood, 10,000 timers, cross-thread signals, deleteLater
+# churn. Fails on resident-memory growth over 1 % after the warm-up, a descriptor left open, an
+# error or a message not accounted for. SOAK_ONLY=local|udp|timers|posts|churn runs one load.
+SOAK_S ?= 600
+soak: deps
+	$(SWIFT) build -c release --product soak
+	SOAK_S=$(SOAK_S) "$$($(SWIFT) build -c release --show-bin-path)/soak"
 
 leakcheck: deps
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }

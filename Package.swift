@@ -100,6 +100,13 @@ let package = Package(
             path: "Tests/MainLoopCheck",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // `make soak`: ten minutes of mixed load in one process, memory and descriptors sampled.
+        .executableTarget(
+            name: "soak",
+            dependencies: ["QCore", "QNetwork"],
+            path: "Tests/Soak",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Runs the sample executables (built by `swift test` with the rest of the package).
         .testTarget(
             name: "SampleTests",

@@ -4,6 +4,10 @@ import Testing
 
 @testable import QCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A receiver that records which thread ran its slot.
 final class ThreadProbe: QObject, @unchecked Sendable {
     let values = Guarded<[Int]>([])
@@ -99,6 +103,43 @@ struct ThreadTests {
         #expect(target.threads.withLock { $0 } == [ObjectIdentifier(t)])
         t.quit()
         #expect(t.wait(3000))
+    }
+
+    @Test("a finished thread gives its loop's descriptors back while the QThread object lives; a restart makes a new loop")
+    func finishedThreadReleasesLoop() {
+        let before = openDescriptorCount()
+        let t = QThread()
+        let target = ThreadProbe()
+        target.moveToThread(t)
+        for round in 1...2 {
+            t.start()
+            QMetaObject.invokeMethod(target, type: .blockingQueued) { [unowned target] in target.record(round) }
+            #expect(openDescriptorCount() > before, "the running loop has its descriptors")
+            t.quit()
+            #expect(t.wait(3000))
+            #expect(openDescriptorCount() == before, "round \(round): the finished loop's descriptors are closed")
+        }
+        #expect(target.values.withLock { $0 } == [1, 2])
+    }
+
+    @Test("a finished thread keeps its loop while a socket notifier of its objects is registered with it")
+    func finishedThreadKeepsBusyLoop() {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let t = QThread()
+        let holder = ThreadProbe()
+        holder.moveToThread(t)
+        t.start()
+        let readEnd = fds[0]
+        QMetaObject.invokeMethod(holder, type: .blockingQueued) { [unowned holder] in
+            _ = QSocketNotifier(readEnd, .read, parent: holder)
+        }
+        let before = openDescriptorCount()  // the pipe and the running loop
+        t.quit()
+        #expect(t.wait(3000))
+        #expect(openDescriptorCount() == before, "the loop stays: the notifier's event lives on its base")
+        holder.delete()
+        close(fds[0]); close(fds[1])
     }
 
     @Test("moveToThread refuses an object with a parent")

@@ -60,6 +60,8 @@ final class EventDispatcher {
     /// A QTimerEvent kept for reuse (timers fire often).
     @exclusivity(unchecked) var spareTimerEvent: QTimerEvent?
     @exclusivity(unchecked) var watchCount = 0
+    /// libevent events that socket and Unix-signal watches made on this base, enabled or not.
+    @exclusivity(unchecked) var watchEvents = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
     /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only.
@@ -104,6 +106,9 @@ final class EventDispatcher {
         event_free(wakeEvent)
         event_base_free(base)
     }
+
+    /// True when nothing is registered with the loop: no timer and no watch event.
+    var isIdle: Bool { timers.isEmpty && watchEvents == 0 && deferredTimers.isEmpty && firedWatches.isEmpty }
 
     /// One iteration. Returns whether anything was handled.
     @discardableResult

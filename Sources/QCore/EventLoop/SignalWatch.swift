@@ -26,7 +26,10 @@ final class SignalWatch {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         let what = Int16(EV_SIGNAL) | Int16(EV_PERSIST)
         event = event_new(threadData.dispatcher.base, signal, what, qkitSignalCallback, Unmanaged.passUnretained(self).toOpaque())
-        if let event { event_add(event, nil) }
+        if let event {
+            event_add(event, nil)
+            threadData.dispatcher.watchEvents += 1
+        }
     }
 
     deinit { invalidate() }
@@ -38,6 +41,7 @@ final class SignalWatch {
             event_del(event)
             event_free(event)
             self.event = nil
+            threadData.dispatcherStorage?.watchEvents -= 1
         }
     }
 

@@ -16,6 +16,7 @@ final class SocketWatch {
         self.notifier = notifier
         let what = Int16(write ? EV_WRITE : EV_READ) | Int16(EV_PERSIST)
         event = event_new(dispatcher.base, fd, what, qkitSocketCallback, Unmanaged.passUnretained(self).toOpaque())
+        if event != nil { dispatcher.watchEvents += 1 }
     }
 
     deinit { invalidate() }
@@ -39,6 +40,7 @@ final class SocketWatch {
         if let event {
             event_free(event)
             self.event = nil
+            dispatcher.watchEvents -= 1
         }
     }
 

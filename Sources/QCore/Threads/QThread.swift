@@ -155,6 +155,7 @@ open class QThread: QObject {
         finished.emit()
         // Objects deleteLater'd in a thread with no more loop are deleted when it finishes.
         managed.sendPostedEvents(receiver: nil, type: .deferredDelete)
+        managed.releaseIdleDispatcher()
         managed.detachFromCurrentThread()
         stateLock.withLock {
             runningFlag = false

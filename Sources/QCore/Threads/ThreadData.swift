@@ -107,6 +107,18 @@ final class ThreadData: @unchecked Sendable {
         return d
     }
 
+    /// Frees this thread's loop (its epoll, wake-up and timer descriptors) when nothing is
+    /// registered with it any more; a later loop in this thread makes a new one. A finished
+    /// QThread calls it, as Qt deletes a finished thread's event dispatcher.
+    func releaseIdleDispatcher() {
+        guard let d = dispatcherStorage, d.isIdle else { return }
+        postLock.withLock {
+            waker = nil
+            loopSleeping = false
+        }
+        dispatcherStorage = nil
+    }
+
     /// A readable name for warnings: the QThread's objectName, or its identity.
     var debugName: String {
         if let t = threadObject, !t.objectName.isEmpty { return "QThread '\(t.objectName)'" }

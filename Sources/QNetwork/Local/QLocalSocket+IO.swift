@@ -30,13 +30,12 @@ extension QLocalSocket {
         guard fd >= 0 else { return false }
         var total = 0
         var peerGone = false
-        let chunk = 65536
         // Each read lands straight in the read buffer's tail: one copy from the kernel.
         enum Outcome { case data(Int), endOfStream, wouldBlock, failed }
         while true {
-            var room = chunk
+            var room = readChunk
             if readBufferSize > 0 {
-                room = min(chunk, Int(readBufferSize) - qkitBufferedCount)
+                room = min(readChunk, Int(readBufferSize) - qkitBufferedCount)
                 if room <= 0 {
                     readNotifier?.setEnabled(false)
                     break
@@ -59,7 +58,10 @@ extension QLocalSocket {
             switch outcome {
             case .data(let n):
                 total += n
-                if n == room { continue }
+                if n == room {
+                    if room == readChunk { readChunk = min(2 * readChunk, 65536) }
+                    continue
+                }
             case .endOfStream, .failed:
                 peerGone = true
             case .wouldBlock:

@@ -98,6 +98,10 @@ public final class QLocalSocket: QIODevice {
     var writeNotifier: QSocketNotifier?
     var flushScheduled = false
     var emittingReadyRead = false
+    /// Bytes the next read from the kernel may take: 4 KiB, doubled (to 64 KiB) each time a
+    /// read fills it. A socket that exchanges small messages keeps a one-page read buffer;
+    /// a bulk stream reaches 64 KiB reads within four.
+    var readChunk = 4096
     var emittingBytesWritten = false
     /// disconnectFromServer/close wait for the write buffer to drain.
     var closeWhenFlushed = false
