@@ -47,6 +47,13 @@ soak: deps
 	$(SWIFT) build -c release --product soak
 	SOAK_S=$(SOAK_S) "$$($(SWIFT) build -c release --show-bin-path)/soak"
 
+# `make fuzz`: every libFuzzer target in Fuzz/ (QDataStream, QHostAddress, local names,
+# datagram control messages, the fortune frame) for FUZZ_S seconds each (default 60), from
+# the seed corpus in Fuzz/Corpus, with AddressSanitizer; prints executions and coverage.
+FUZZ_S ?= 60
+fuzz: deps
+	bash Fuzz/run.sh $(FUZZ_S)
+
 leakcheck: deps
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
 	$(SWIFT) build

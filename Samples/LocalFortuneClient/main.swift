@@ -27,23 +27,17 @@ let input = QDataStream(socket)
 var done = false
 
 socket.readyRead.connect {
-    input.startTransaction()
-    let units = input.read(UInt32.self)
-    let fortune = input.read(String.self)
-    guard input.commitTransaction() else {
-        if input.status == .readCorruptData {
-            sample.fail("ReadCorruptData", "the server's bytes are not a Qt fortune frame")
-        }
+    switch FortuneFrame.read(from: input) {
+    case .incomplete:
         return   // not all there yet: wait for more
+    case .corrupt(let why):
+        sample.fail("ReadCorruptData", why)
+    case .fortune(let fortune):
+        done = true
+        say("fortune \(fortune)")
+        socket.disconnectFromServer()
+        sample.finish(SampleExit.ok)
     }
-    guard fortune.utf16.count == Int(units) else {
-        sample.fail("ReadCorruptData", "the frame announced \(units) UTF-16 units but held \(fortune.utf16.count)")
-        return
-    }
-    done = true
-    say("fortune \(fortune)")
-    socket.disconnectFromServer()
-    sample.finish(SampleExit.ok)
 }
 socket.errorOccurred.connect { error in
     // The server closes after its one frame (PeerClosedError), as Qt's client expects.

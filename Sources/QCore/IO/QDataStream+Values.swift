@@ -60,17 +60,23 @@ extension QDataStream {
     }
 
     /// Reads `length` bytes in 1 MiB steps, so a hostile length field cannot make it
-    /// allocate more than the data that really arrived. Empty on failure.
+    /// allocate more than the data that really arrived. Each step reads straight into new,
+    /// uninitialised storage (no zero fill). Empty on failure.
     func readSizedBlock(_ length: Int) -> [UInt8] {
         guard length > 0 else { return [] }
         let step = 1 << 20
         var out: [UInt8] = []
         while out.count < length {
             let chunk = min(step, length - out.count)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: chunk))
-            let n = out.withUnsafeMutableBytes { readBlock(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
-            if n != chunk { return [] }
+            var complete = false
+            let piece = [UInt8](unsafeUninitializedCapacity: chunk) { storage, initialized in
+                // Safe: readBlock writes at most `chunk` bytes into the fresh storage, and
+                // only a full read keeps them (a short one keeps none).
+                complete = readBlock(into: UnsafeMutableRawBufferPointer(storage)) == chunk
+                initialized = complete ? chunk : 0
+            }
+            guard complete else { return [] }
+            if out.isEmpty { out = piece } else { out += piece }
         }
         return out
     }

@@ -64,7 +64,7 @@ public final class QDataStream {
     /// The stream's own bytes (streams made with `init()` or `init(_ bytes:)`).
     /// Qt: the `QByteArray` a stream was made on.
     public private(set) var bytes: [UInt8]
-    private var position = 0
+    private(set) var position = 0
     private var savedPosition = 0
     private var ownTransactionOpen = false
     private let ownWritable: Bool

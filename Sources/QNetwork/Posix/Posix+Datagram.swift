@@ -49,37 +49,43 @@ extension Posix {
         case failed(Errno)
     }
 
+    /// Reads the destination address, interface and hop limit from a datagram's control
+    /// messages (`CMSG_FIRSTHDR`/`CMSG_NXTHDR` walked by hand: the macros are not in Glibc's
+    /// Swift module). A message whose length does not fit what is left, or whose data is too
+    /// short for its type, ends the walk or is skipped: nothing is read outside `length`.
     static func parseControl(_ raw: UnsafeRawBufferPointer, length: Int, into datagram: inout ReceivedDatagram) {
-        guard length > 0, length <= raw.count else { return }
-        do {
-            var offset = 0
-            let headerSize = MemoryLayout<cmsghdr>.size
-            while offset + headerSize <= length {
-                let header = raw.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
-                let dataOffset = offset + ((headerSize + 7) & ~7)
-                if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_PKTINFO {
-                    let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: in_pktinfo.self)
-                    var a = sockaddr_in()
-                    a.sin_family = sa_family_t(AF_INET)
-                    a.sin_addr = info.ipi_addr
-                    datagram.destination = .ipv4(a)
-                    datagram.interfaceIndex = UInt32(info.ipi_ifindex)
-                } else if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_TTL {
-                    datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
-                } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_PKTINFO {
-                    let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: IPv6PacketInfo.self)
-                    var a = sockaddr_in6()
-                    a.sin6_family = sa_family_t(AF_INET6)
-                    a.sin6_addr = info.ipi6_addr
-                    datagram.destination = .ipv6(a)
-                    datagram.interfaceIndex = info.ipi6_ifindex
-                } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_HOPLIMIT {
-                    datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
-                }
-                let step = (Int(header.cmsg_len) + 7) & ~7
-                if step == 0 { break }
-                offset += step
+        let end = min(length, raw.count)
+        let headerSize = MemoryLayout<cmsghdr>.size
+        let dataStart = (headerSize + 7) & ~7
+        var offset = 0
+        while offset + headerSize <= end {
+            let header = raw.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
+            // cmsg_len counts the header and the data, not the padding after it.
+            guard header.cmsg_len >= UInt(dataStart), header.cmsg_len <= UInt(end - offset) else { return }
+            let messageLength = Int(header.cmsg_len)
+            let dataOffset = offset + dataStart
+            let dataLength = messageLength - dataStart
+            func has<T>(_ type: T.Type) -> Bool { dataLength >= MemoryLayout<T>.size }
+            if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_PKTINFO && has(in_pktinfo.self) {
+                let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: in_pktinfo.self)
+                var a = sockaddr_in()
+                a.sin_family = sa_family_t(AF_INET)
+                a.sin_addr = info.ipi_addr
+                datagram.destination = .ipv4(a)
+                datagram.interfaceIndex = UInt32(bitPattern: info.ipi_ifindex)
+            } else if header.cmsg_level == Int32(IPPROTO_IP) && header.cmsg_type == IP_TTL && has(Int32.self) {
+                datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
+            } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_PKTINFO && has(IPv6PacketInfo.self) {
+                let info = raw.loadUnaligned(fromByteOffset: dataOffset, as: IPv6PacketInfo.self)
+                var a = sockaddr_in6()
+                a.sin6_family = sa_family_t(AF_INET6)
+                a.sin6_addr = info.ipi6_addr
+                datagram.destination = .ipv6(a)
+                datagram.interfaceIndex = info.ipi6_ifindex
+            } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_HOPLIMIT && has(Int32.self) {
+                datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
             }
+            offset += (messageLength + 7) & ~7
         }
     }
 }

@@ -1,0 +1,1 @@
+../../../Samples/SampleSupport/FortuneFrame.swift
