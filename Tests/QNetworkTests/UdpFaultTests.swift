@@ -230,6 +230,27 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
+    @Test("readDatagrams: a failure before any datagram is the call's error; one after some is kept for the next call")
+    func batchReceiveFails() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        SyscallFaults.inject(ENOMEM, into: .recvmmsg, on: r.socketDescriptor)
+        #expect(r.readDatagrams(maxCount: 8).isEmpty)
+        #expect(log.entries == ["errorOccurred(network)"] && r.errorString == "Unable to receive a message")
+        for i in 0..<20 { #expect(s.writeDatagram(bytes("b\(i)"), .localHost, r.localPort) > 0) }
+        // The first recvmmsg takes 16; the second fails: the 16 are returned, the error waits.
+        SyscallFaults.inject(ECONNREFUSED, into: .recvmmsg, on: r.socketDescriptor, after: 1)
+        let first = r.readDatagrams(maxCount: 20)
+        #expect(first.map { String(decoding: $0.data, as: UTF8.self) } == (0..<16).map { "b\($0)" })
+        #expect(log.entries == ["errorOccurred(network)"])
+        #expect(r.readDatagrams(maxCount: 20).isEmpty)
+        #expect(log.entries == ["errorOccurred(network)", "errorOccurred(connectionRefused)"])
+        let rest = r.readDatagrams(maxCount: 20)
+        #expect(rest.map { String(decoding: $0.data, as: UTF8.self) } == (16..<20).map { "b\($0)" })
+        r.abort(); s.abort()
+    }
+
     @Test("an interrupted receive (EINTR) is retried: the datagram arrives once, with no error")
     func receiveInterrupted() {
         let (r, s) = pair()

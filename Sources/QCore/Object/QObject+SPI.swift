@@ -5,9 +5,6 @@ extension QObject {
     /// Traps unless called from this object's thread (or before that thread runs).
     public func qkitAssertAffinity(_ what: @autoclosure () -> String) { assertAffinity(what()) }
 
-    /// True when called from another thread than the object's while that thread runs.
-    public var qkitIsForeignThread: Bool { isForeignThread() || !threadData.isCurrent }
-
     /// Runs `body` from this object's thread's event loop (dropped if the object is deleted first).
     public func qkitPost(_ body: @escaping () -> Void) {
         threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent(body), priority: 0))
@@ -20,10 +17,6 @@ extension QObject {
 /// Qt's `qWarning()` (honours `QKIT_FATAL_WARNINGS`).
 @_spi(QKitInternal)
 public func qkitWarning(_ message: String) { Diagnostics.warning(message) }
-
-/// Undefined misuse: traps with the message.
-@_spi(QKitInternal)
-public func qkitMisuse(_ message: String) -> Never { Diagnostics.misuse(message) }
 
 /// Qt's `qDebug()`: an error's detail, logged at debug level.
 @_spi(QKitInternal)

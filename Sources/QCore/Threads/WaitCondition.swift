@@ -42,12 +42,6 @@ final class WaitCondition: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    var isSignalled: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return signalled
-    }
-
     /// Waits until `signal()` or the time-out; `msecs < 0` waits forever. Returns whether it was signalled.
     func wait(msecs: Int) -> Bool {
         pthread_mutex_lock(mutex)

@@ -38,12 +38,10 @@ extension QLocalServer {
             socket.adoptAccepted(client, serverPath: fullServerName, abstract: listeningAbstract)
             pending.append(socket)
             return true
-        } catch let e as Errno {
-            // Qt's text for any accept failure ("QLocalSocket::activated: Unknown error 24").
-            errorString = "QLocalSocket::activated: Unknown error \(e.code)"
+        } catch let e {
+            (serverError, errorString) = SocketErrors.forAccept(e)
             errorDetail = "accept on \(fullServerName): \(e.reason)"
-            if e.code == EMFILE || e.code == ENFILE || e.code == ENOBUFS || e.code == ENOMEM {
-                serverError = .socketResource
+            if serverError == .socketResource {
                 // Stop watching for a moment (the pending connection stays readable), then retry:
                 // the server keeps serving the clients it has.
                 acceptNotifier?.setEnabled(false)
@@ -54,11 +52,7 @@ extension QLocalServer {
                     acceptRetry = timer
                 }
                 acceptRetry?.start(100)
-            } else {
-                serverError = .unknownSocket
             }
-            return false
-        } catch {
             return false
         }
     }

@@ -125,10 +125,9 @@ open class QLocalServer: QObject {
         let descriptor: Int32
         do {
             descriptor = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
-        } catch let e as Errno {
-            return fail(.socketResource, "QLocalServer::listen: Unknown error \(e.code)", detail: "socket for \(full): \(e.reason)")
-        } catch {
-            return false
+        } catch let e {
+            let (code, text) = SocketErrors.forListenSocket(e)
+            return fail(code, text, detail: "socket for \(full): \(e.reason)")
         }
         let permissions = socketOptions.intersection(.worldAccess)
         var bound = false
@@ -140,21 +139,12 @@ open class QLocalServer: QObject {
             }
             bound = true
             try Posix.startListening(descriptor, backlog: Int32(clamping: listenBacklogSize))
-        } catch let e as Errno {
+        } catch let e {
             Posix.close(descriptor)
             // The file our bind made would be a stale socket file that blocks the next listen.
             if bound && !abstract { Posix.unlink(full) }
-            let detail = "listen \(full): \(e.reason)"
-            switch e.code {
-            case EADDRINUSE: return fail(.addressInUse, "QLocalServer::listen: Address in use", detail: detail)
-            case EACCES, EPERM: return fail(.socketAccess, "QLocalServer::listen: Permission denied", detail: detail)
-            case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EROFS:
-                return fail(.hostNotFound, "QLocalServer::listen: Name error", detail: detail)
-            default: return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(e.code)", detail: detail)
-            }
-        } catch {
-            Posix.close(descriptor)
-            return false
+            let (code, text) = SocketErrors.forListen(e)
+            return fail(code, text, detail: "listen \(full): \(e.reason)")
         }
         fd = descriptor
         serverName = name
@@ -167,7 +157,7 @@ open class QLocalServer: QObject {
 
     /// Binds in a private temporary directory, sets the file mode, then renames the socket
     /// into place, so it is never reachable with the wrong permissions.
-    private func bindWithPermissions(_ descriptor: Int32, full: String, permissions: SocketOptions) throws {
+    private func bindWithPermissions(_ descriptor: Int32, full: String, permissions: SocketOptions) throws(Errno) {
         if Posix.exists(full) { throw Errno(EADDRINUSE, "bind") }
         let directory = String(full[..<(full.lastIndex(of: "/") ?? full.startIndex)])
         let temporaryDirectory = try Posix.makeTemporaryDirectory(near: directory.isEmpty ? "/" : directory)
@@ -179,7 +169,7 @@ open class QLocalServer: QObject {
         if permissions.contains(.userAccess) { mode |= 0o700 }
         if permissions.contains(.groupAccess) { mode |= 0o070 }
         if permissions.contains(.otherAccess) { mode |= 0o007 }
-        do {
+        do throws(Errno) {
             try Posix.chmod(temporaryPath, mode)
             if Posix.exists(full) { throw Errno(EADDRINUSE, "bind") }
             try Posix.rename(temporaryPath, full)

@@ -187,11 +187,9 @@ public final class QLocalSocket: QIODevice {
         }
         do {
             fd = try Posix.openSocket(domain: AF_UNIX, type: Int32(SOCK_STREAM.rawValue))
-        } catch let e as Errno {
-            return failConnect(.unsupportedSocketOperation, "QLocalSocket::connectToServer: The socket operation is not supported",
-                               detail: "socket for \(serverName): \(e.reason)")
-        } catch {
-            return
+        } catch let e {
+            let (code, text) = SocketErrors.forLocalSocket(e)
+            return failConnect(code, text, detail: "socket for \(serverName): \(e.reason)")
         }
         pendingAddress = address
         pendingFullName = full
@@ -209,27 +207,15 @@ public final class QLocalSocket: QIODevice {
             } else {
                 waitToRetryConnect()
             }
-        } catch let e as Errno {
+        } catch let e {
             if e.code == EAGAIN {
                 waitToRetryConnect()
                 return
             }
             pendingAddress = nil
-            let detail = "connect \(full): \(e.reason)"
-            let function = "QLocalSocket::connectToServer"
-            switch e.code {
-            case ENOENT:
-                failConnect(.serverNotFound, "\(function): Invalid name", detail: detail)
-            case ECONNREFUSED, EINVAL:
-                failConnect(.connectionRefused, "\(function): Connection refused", detail: detail)
-            case EACCES, EPERM:
-                failConnect(.socketAccess, "\(function): Socket access error", detail: detail)
-            case ETIMEDOUT:
-                failConnect(.socketTimeout, "\(function): Socket operation timed out", detail: detail)
-            default:
-                failConnect(.unknownSocket, "\(function): Unknown error \(e.code)", detail: detail)
-            }
-        } catch {}
+            let (code, text) = SocketErrors.forLocalConnect(e)
+            failConnect(code, text, detail: "connect \(full): \(e.reason)")
+        }
     }
 
     private func waitToRetryConnect() {

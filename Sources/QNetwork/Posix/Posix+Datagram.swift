@@ -1,3 +1,5 @@
+import CQKitNet
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,11 +21,11 @@ struct ReceivedDatagram {
 extension Posix {
     /// Sends one datagram (to `address`, or to the connected peer). The corresponding C
     /// function is `sendto`.
-    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?) throws -> IOResult<Int> {
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?) throws(Errno) -> IOResult<Int> {
         guard let address else {
             return try syscall(.sendto, on: fd, { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
         }
-        return try address.withSockAddr { (p, len) in
+        return try address.withSockAddr { (p, len) throws(Errno) in
             try syscall(.sendto, on: fd, { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), p, len) })
         }
     }
@@ -56,12 +58,12 @@ extension Posix {
     static func parseControl(_ raw: UnsafeRawBufferPointer, length: Int, into datagram: inout ReceivedDatagram) {
         let end = min(length, raw.count)
         let headerSize = MemoryLayout<cmsghdr>.size
-        let dataStart = (headerSize + 7) & ~7
+        let dataStart = Int(cqkit_cmsg_align(UInt(headerSize)))
         var offset = 0
         while offset + headerSize <= end {
             let header = raw.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
             // cmsg_len counts the header and the data, not the padding after it.
-            guard header.cmsg_len >= UInt(dataStart), header.cmsg_len <= UInt(end - offset) else { return }
+            guard header.cmsg_len >= dataStart, header.cmsg_len <= end - offset else { return }
             let messageLength = Int(header.cmsg_len)
             let dataOffset = offset + dataStart
             let dataLength = messageLength - dataStart
@@ -85,7 +87,7 @@ extension Posix {
             } else if header.cmsg_level == Int32(IPPROTO_IPV6) && header.cmsg_type == IPV6_HOPLIMIT && has(Int32.self) {
                 datagram.hopLimit = Int(raw.loadUnaligned(fromByteOffset: dataOffset, as: Int32.self))
             }
-            offset += (messageLength + 7) & ~7
+            offset += Int(cqkit_cmsg_align(UInt(messageLength)))
         }
     }
 }

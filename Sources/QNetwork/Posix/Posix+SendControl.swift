@@ -1,3 +1,5 @@
+import CQKitNet
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,15 +25,15 @@ struct SendControl {
 extension Posix {
     /// Sends one datagram with per-datagram control messages. The corresponding C function
     /// is `sendmsg`.
-    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?, control: SendControl) throws -> IOResult<Int> {
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?, control: SendControl) throws(Errno) -> IOResult<Int> {
         // Room for two control messages: an int and the larger packet-info struct.
         let capacity = 2 * controlSpace(MemoryLayout<IPv6PacketInfo>.size)
-        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: MemoryLayout<cmsghdr>.alignment) { raw in
+        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: MemoryLayout<cmsghdr>.alignment) { (raw) throws(Errno) in
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             var used = 0
             func append<T>(_ level: Int32, _ type: Int32, _ value: T) {
                 var header = cmsghdr()
-                header.cmsg_len = controlHeaderSize + MemoryLayout<T>.size
+                header.cmsg_len = Int(cqkit_cmsg_len(UInt(MemoryLayout<cmsghdr>.size), UInt(MemoryLayout<T>.size)))
                 header.cmsg_level = level
                 header.cmsg_type = type
                 raw.storeBytes(of: header, toByteOffset: used, as: cmsghdr.self)
@@ -59,7 +61,7 @@ extension Posix {
                 }
             }
             var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: buffer.baseAddress), iov_len: buffer.count)
-            return try withUnsafeMutablePointer(to: &vector) { vectorPointer in
+            return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(Errno) in
                 var message = msghdr()
                 message.msg_iov = vectorPointer
                 message.msg_iovlen = 1
@@ -70,7 +72,7 @@ extension Posix {
                 guard let address else {
                     return try syscall(.sendmsg, on: fd, { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
                 }
-                return try address.withSockAddr { (pointer, length) in
+                return try address.withSockAddr { (pointer, length) throws(Errno) in
                     message.msg_name = UnsafeMutableRawPointer(mutating: pointer)
                     message.msg_namelen = length
                     return try syscall(.sendmsg, on: fd, { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) })
@@ -79,10 +81,12 @@ extension Posix {
         }
     }
 
-    /// The kernel's `CMSG_SPACE`-style alignment on Linux: the header and data each padded to
-    /// the size of `size_t`.
-    private static let controlHeaderSize = (MemoryLayout<cmsghdr>.size + 7) & ~7
-    private static func controlSpace(_ dataSize: Int) -> Int { controlHeaderSize + ((dataSize + 7) & ~7) }
+    /// Where a control message's data starts (`CMSG_DATA`'s offset).
+    private static let controlHeaderSize = Int(cqkit_cmsg_align(UInt(MemoryLayout<cmsghdr>.size)))
+    /// The bytes a control message with `dataSize` bytes of data takes (`CMSG_SPACE`).
+    private static func controlSpace(_ dataSize: Int) -> Int {
+        Int(cqkit_cmsg_space(UInt(MemoryLayout<cmsghdr>.size), UInt(dataSize)))
+    }
 
     /// The IPv4 address inside a v4-mapped IPv6 address (::ffff:a.b.c.d).
     private static func mappedIPv4(_ address: in6_addr) -> in_addr {

@@ -8,7 +8,7 @@ import Glibc
 /// non-blocking and close-on-exec.
 enum Posix {
     /// Creates a socket. The corresponding C function is `socket`.
-    static func openSocket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws -> Int32 {
+    static func openSocket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws(Errno) -> Int32 {
         try syscallOrThrow(.socket, on: -1, { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
     }
 
@@ -24,33 +24,34 @@ enum Posix {
     }
 
     /// Binds. The corresponding C function is `bind`.
-    static func bindSocket(_ fd: Int32, _ address: SocketAddress) throws {
-        _ = try address.withSockAddr { (p, len) in
+    static func bindSocket(_ fd: Int32, _ address: SocketAddress) throws(Errno) {
+        _ = try address.withSockAddr { (p, len) throws(Errno) in
             try syscallOrThrow(.bind, on: fd, { Glibc.bind(fd, p, len) })
         }
     }
 
     /// Connects; returns false when the connection is in progress (EAGAIN/EINPROGRESS).
     /// The corresponding C function is `connect`.
-    static func connect(_ fd: Int32, _ address: SocketAddress) throws -> Bool {
+    static func connect(_ fd: Int32, _ address: SocketAddress) throws(Errno) -> Bool {
         do {
-            let r = try address.withSockAddr { (p, len) in
+            let r = try address.withSockAddr { (p, len) throws(Errno) in
                 try syscall(.connect, on: fd, { Glibc.connect(fd, p, len) })
             }
             return r.value != nil
-        } catch let e as Errno where e.code == EINPROGRESS {
-            return false
+        } catch {
+            if error.code == EINPROGRESS { return false }
+            throw error
         }
     }
 
     /// Starts listening. The corresponding C function is `listen`.
-    static func startListening(_ fd: Int32, backlog: Int32) throws {
+    static func startListening(_ fd: Int32, backlog: Int32) throws(Errno) {
         _ = try syscallOrThrow(.listen, on: fd, { Glibc.listen(fd, backlog) })
     }
 
     /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
     /// The corresponding C function is `accept4`.
-    static func acceptConnection(_ fd: Int32) throws -> Int32? {
+    static func acceptConnection(_ fd: Int32) throws(Errno) -> Int32? {
         try syscall(.accept, on: fd, { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
     }
 
@@ -68,7 +69,7 @@ enum Posix {
     }
 
     /// Reads an integer option. The corresponding C function is `getsockopt`.
-    static func option(_ fd: Int32, _ level: Int32, _ name: Int32) throws -> Int32 {
+    static func option(_ fd: Int32, _ level: Int32, _ name: Int32) throws(Errno) -> Int32 {
         var v: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
         _ = try syscallOrThrow(.getsockopt, on: fd, { getsockopt(fd, level, name, &v, &len) })
@@ -79,23 +80,18 @@ enum Posix {
     /// The corresponding C function is `getsockopt`.
     static func option<T>(_ fd: Int32, _ level: Int32, _ name: Int32, into value: inout T) throws -> Int {
         var length = socklen_t(MemoryLayout<T>.size)
-        _ = try withUnsafeMutableBytes(of: &value) { raw in
+        _ = try withUnsafeMutableBytes(of: &value) { (raw) throws(Errno) in
             try syscallOrThrow(.getsockopt, on: fd, { getsockopt(fd, level, name, raw.baseAddress, &length) })
         }
         return Int(length)
     }
 
-    /// The pending socket error (SO_ERROR), 0 if none.
-    static func pendingError(_ fd: Int32) -> Int32 {
-        (try? option(fd, SOL_SOCKET, SO_ERROR)) ?? 0
-    }
-
     /// The local address. The corresponding C function is `getsockname`.
-    static func localAddress(_ fd: Int32) throws -> SocketAddress? {
+    static func localAddress(_ fd: Int32) throws(Errno) -> SocketAddress? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = try withUnsafeMutablePointer(to: &storage) { (p) in
-            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
+        _ = try withUnsafeMutablePointer(to: &storage) { (p) throws(Errno) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(Errno) in
                 try syscallOrThrow(.getsockname, on: fd, { getsockname(fd, sp, &len) })
             }
         }
@@ -103,11 +99,11 @@ enum Posix {
     }
 
     /// The peer address. The corresponding C function is `getpeername`.
-    static func peerAddress(_ fd: Int32) throws -> SocketAddress? {
+    static func peerAddress(_ fd: Int32) throws(Errno) -> SocketAddress? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = try withUnsafeMutablePointer(to: &storage) { (p) in
-            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) in
+        _ = try withUnsafeMutablePointer(to: &storage) { (p) throws(Errno) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(Errno) in
                 try syscallOrThrow(.getpeername, on: fd, { getpeername(fd, sp, &len) })
             }
         }
@@ -122,12 +118,12 @@ enum Posix {
     }
 
     /// Reads up to `buffer.count` bytes; 0 means end of stream. The corresponding C function is `read`.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> IOResult<Int> {
         try syscall(.read, on: fd, { Glibc.read(fd, buffer.baseAddress, buffer.count) })
     }
 
     /// Writes bytes without raising SIGPIPE. The corresponding C function is `send` (MSG_NOSIGNAL).
-    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> IOResult<Int> {
         try syscall(.send, on: fd, { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) })
     }
 

@@ -13,15 +13,15 @@ enum SocketAddress: Equatable {
     static let unixPathCapacity = MemoryLayout<sockaddr_un>.size - MemoryLayout<sa_family_t>.size
 
     /// Calls `body` with a `sockaddr` pointer and its length. The corresponding C type is `sockaddr`.
-    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
+    func withSockAddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {
         switch self {
         case .ipv4(var a):
-            return try withUnsafePointer(to: &a) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            return try withUnsafePointer(to: &a) { (p) throws(E) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in try body(sp, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
         case .ipv6(var a):
-            return try withUnsafePointer(to: &a) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            return try withUnsafePointer(to: &a) { (p) throws(E) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in try body(sp, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
         case .unix(let path):
             var a = sockaddr_un()
@@ -32,8 +32,10 @@ enum SocketAddress: Equatable {
             }
             // Abstract names are exactly as long as given; paths are NUL-terminated.
             let length = MemoryLayout<sa_family_t>.size + count + (path.first == 0 ? 0 : 1)
-            return try withUnsafePointer(to: &a) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(min(length, MemoryLayout<sockaddr_un>.size))) }
+            return try withUnsafePointer(to: &a) { (p) throws(E) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in
+                    try body(sp, socklen_t(min(length, MemoryLayout<sockaddr_un>.size)))
+                }
             }
         }
     }

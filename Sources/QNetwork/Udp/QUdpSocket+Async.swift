@@ -36,7 +36,7 @@ extension QUdpSocket {
                     }
                     // A refusal found while peeking is reported by the next read, as a
                     // readyRead slot that reads would see it.
-                    if socket.pendingRefusal != nil {
+                    if socket.inbox.pendingRefusal != nil {
                         _ = socket.receive(into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
                     }
                     if socket.errorCount != errorBefore && socket.error != .temporary {

@@ -108,19 +108,19 @@ extension QUdpSocket {
         var batch: [QNetworkDatagram] = []
         batch.reserveCapacity(min(maxCount, 64))
         while batch.count < maxCount {
-            if inboxCount == 0 {
+            if inbox.count == 0 {
                 if let failure = fillInbox() {
                     if batch.isEmpty {
                         reportReceiveFailure(failure)
                     } else {
                         // The kernel handed the error over once: keep it for the next read.
-                        pendingRefusal = failure
+                        inbox.pendingRefusal = failure
                     }
                     break
                 }
-                if inboxCount == 0 { break }
+                if inbox.count == 0 { break }
             }
-            let taken = popInbox()
+            let taken = inbox.pop()
             batch.append(QNetworkDatagram(taken.data, received: taken.info, localPort: localPort))
         }
         return batch

@@ -34,13 +34,11 @@ extension QUdpSocket {
         }
         do {
             _ = try Posix.connect(fd, destination(for: host, port: port))
-        } catch let e as Errno {
+        } catch let e {
             let (code, text) = SocketErrors.forConnect(e)
             report(code, text, detail: SocketErrors.detail("connect to", subject, e))
             releaseDescriptor()
             setState(.unconnected)
-            return
-        } catch {
             return
         }
         refreshLocalAddress()
@@ -107,7 +105,7 @@ extension QUdpSocket {
     /// The kernel's count of the next datagram's bytes (do not use it to detect datagrams).
     var kernelBytesAvailable: Int64 {
         guard fd >= 0 else { return 0 }
-        if inboxCount > 0 { return Int64(inbox[inboxHead].data.count) }
+        if let size = inbox.firstSize { return Int64(size) }
         return Int64(Posix.bytesAvailable(fd))
     }
 
@@ -121,7 +119,7 @@ extension QUdpSocket {
     /// time-out false with SocketTimeoutError, the socket stays usable. Qt: `waitForReadyRead()`.
     func waitForDatagram(_ msecs: Int) -> Bool {
         guard state == .bound || state == .connected, fd >= 0 else { return false }
-        if inboxCount > 0 {
+        if inbox.count > 0 {
             emitReadyRead()
             return true
         }

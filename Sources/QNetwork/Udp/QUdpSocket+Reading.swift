@@ -19,12 +19,12 @@ extension QUdpSocket {
 
     /// Peeks at the next datagram's size, keeping an ICMP refusal for the next read.
     func pendingSize() -> Int? {
-        if inboxCount > 0 { return inbox[inboxHead].data.count }
+        if let size = inbox.firstSize { return size }
         switch Posix.pendingDatagramSize(fd) {
         case .done(let size): return size
         case .wouldBlock: return nil
         case .failed(let e):
-            if e.code == ECONNREFUSED { pendingRefusal = e }
+            if e.code == ECONNREFUSED { inbox.pendingRefusal = e }
             return nil
         }
     }
@@ -54,11 +54,11 @@ extension QUdpSocket {
     /// Reads one datagram, at most `maxSize` bytes of it (0: discard it); nil when none is
     /// waiting or the socket is unbound. Qt: `readDatagram(maxSize)`.
     public func readDatagram(_ maxSize: Int64) -> (data: [UInt8], host: QHostAddress, port: UInt16)? {
-        if fd >= 0 && pendingRefusal == nil {
-            let failure = inboxCount == 0 ? fillInbox() : nil
-            if inboxCount > 0 {
+        if fd >= 0 && inbox.pendingRefusal == nil {
+            let failure = inbox.count == 0 ? fillInbox() : nil
+            if inbox.count > 0 {
                 // The bytes were already taken from the kernel: hand over that array.
-                var datagram = popInbox()
+                var datagram = inbox.pop()
                 armReadyRead()
                 let keep = Int(max(0, maxSize))
                 if datagram.data.count > keep { datagram.data.removeLast(datagram.data.count - keep) }
@@ -110,9 +110,9 @@ extension QUdpSocket {
         defer { armReadyRead() }
         if reportPendingRefusal() { return nil }
         var failure: Errno?
-        if inboxCount == 0 { failure = fillInbox() }
-        if inboxCount > 0 {
-            var datagram = popInbox()
+        if inbox.count == 0 { failure = fillInbox() }
+        if inbox.count > 0 {
+            var datagram = inbox.pop()
             let n = min(buffer.count, datagram.data.count)
             if n > 0 {
                 datagram.data.withUnsafeBytes { source in
@@ -133,8 +133,8 @@ extension QUdpSocket {
     /// Reports the error a peek (or an earlier batch) already took from the kernel, such as
     /// an ICMP refusal, as this read's failure; false when there is none.
     func reportPendingRefusal() -> Bool {
-        guard let refusal = pendingRefusal else { return false }
-        pendingRefusal = nil
+        guard let refusal = inbox.pendingRefusal else { return false }
+        inbox.pendingRefusal = nil
         let (code, text) = SocketErrors.forReceive(refusal)
         report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
         return true
@@ -142,7 +142,7 @@ extension QUdpSocket {
 
     /// Reports a failed receive as Qt reports a failed read.
     func reportReceiveFailure(_ failure: Errno) {
-        pendingRefusal = nil
+        inbox.pendingRefusal = nil
         let (code, text) = SocketErrors.forReceive(failure)
         report(code, text, detail: SocketErrors.detail("receive on", "\(localAddress):\(localPort)", failure))
     }

@@ -41,11 +41,9 @@ extension QUdpSocket {
                 report(.temporary, "Unable to send a datagram", detail: "send to \(subject()): the send buffer is full")
                 return -1
             }
-        } catch let e as Errno {
+        } catch let e {
             let (code, text) = SocketErrors.forSend(e)
             report(code, text, detail: SocketErrors.detail("send to", subject(), e))
-            return -1
-        } catch {
             return -1
         }
     }

@@ -12,12 +12,9 @@ public final class QUdpSocket: QAbstractSocket {
     var readNotifier: QSocketNotifier?
     /// True while `readyRead` is being emitted (it is never emitted recursively).
     var emittingReadyRead = false
-    /// An ECONNREFUSED that a peek consumed, reported by the next read.
-    var pendingRefusal: Errno?
-    /// Datagrams taken from the kernel in one `recvmmsg`, ahead of the application's reads.
-    @exclusivity(unchecked) var inbox: [BatchedDatagram] = []
-    @exclusivity(unchecked) var inboxHead = 0
-    var inboxCount: Int { inbox.count - inboxHead }
+    /// Datagrams taken from the kernel in one `recvmmsg` ahead of the application's reads,
+    /// and a refusal kept for the next read.
+    @exclusivity(unchecked) var inbox = DatagramInbox()
     /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
     var readyReadPosted = false
 
@@ -55,7 +52,7 @@ public final class QUdpSocket: QAbstractSocket {
         }
         do {
             try Posix.bindSocket(fd, SocketAddress(address, port: port))
-        } catch let e as Errno {
+        } catch let e {
             releaseDescriptor()
             let detail = SocketErrors.detail("bind", subject, e)
             if let (code, text) = SocketErrors.forBind(e) {
@@ -65,8 +62,6 @@ public final class QUdpSocket: QAbstractSocket {
                 errorDetail = detail
                 errorOccurred.emit(error)
             }
-            return false
-        } catch {
             return false
         }
         refreshLocalAddress()
@@ -87,11 +82,9 @@ public final class QUdpSocket: QAbstractSocket {
         let v4 = address.protocol == .ipv4
         do {
             fd = try Posix.openSocket(domain: v4 ? AF_INET : AF_INET6, type: Int32(SOCK_DGRAM.rawValue))
-        } catch let e as Errno {
+        } catch let e {
             let (code, text) = SocketErrors.forSocket(e)
             report(code, text, detail: SocketErrors.detail("socket for", subject, e))
-            return false
-        } catch {
             return false
         }
         family = v4 ? AF_INET : AF_INET6
@@ -133,13 +126,13 @@ public final class QUdpSocket: QAbstractSocket {
     /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).
     func armReadyRead() {
         guard fd >= 0 else { return }
-        if inboxCount > 0 {
+        if inbox.count > 0 {
             guard !readyReadPosted else { return }
             readyReadPosted = true
             // Unowned: a posted call holds its object until it runs.
             qkitPost { [unowned self] in
                 self.readyReadPosted = false
-                if self.fd >= 0 && self.inboxCount > 0 { self.emitReadyRead() } else { self.armKernelNotifier() }
+                if self.fd >= 0 && self.inbox.count > 0 { self.emitReadyRead() } else { self.armKernelNotifier() }
             }
             return
         }
@@ -163,32 +156,11 @@ public final class QUdpSocket: QAbstractSocket {
         emitReadyRead()
     }
 
-    /// Takes up to 16 waiting datagrams with one syscall (MultiMessageHeader must match C's
-    /// `struct mmsghdr`, 64 bytes on 64-bit Linux).
+    /// Takes up to 16 waiting datagrams into the inbox when it is empty; the failure, if any.
     @discardableResult
     func fillInbox() -> Errno? {
-        guard fd >= 0, inboxCount == 0 else { return nil }
-        inbox.removeAll(keepingCapacity: true)
-        inboxHead = 0
-        do {
-            inbox = try Posix.receiveBatch(fd, limit: BatchScratch.slots)
-            return nil
-        } catch {
-            if error.code == ECONNREFUSED { pendingRefusal = error }
-            return error
-        }
-    }
-
-    /// Takes the inbox's first datagram.
-    func popInbox() -> BatchedDatagram {
-        let datagram = inbox[inboxHead]
-        inbox[inboxHead].data = []
-        inboxHead += 1
-        if inboxHead == inbox.count {
-            inbox.removeAll(keepingCapacity: true)
-            inboxHead = 0
-        }
-        return datagram
+        guard fd >= 0 else { return nil }
+        return inbox.fill(from: fd)
     }
 
     func emitReadyRead() {
@@ -200,8 +172,6 @@ public final class QUdpSocket: QAbstractSocket {
 
     override func tearDownNotifiers() {
         inbox.removeAll()
-        inboxHead = 0
-        pendingRefusal = nil
         readNotifier?.setEnabled(false)
         readNotifier?.delete()
         readNotifier = nil

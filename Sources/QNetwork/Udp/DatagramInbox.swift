@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The datagrams one `recvmmsg` took from the kernel ahead of the application's reads, and an
+/// ICMP refusal that a peek or a batch consumed, kept for the next read to report. QUdpSocket
+/// keeps only readyRead's arming and emission. Each datagram's bytes are copied once, from the
+/// thread's receive scratch into the datagram's own array; a read hands that array over
+/// (`readDatagram(maxSize)`, `receiveDatagram`, `readDatagrams`) or copies it into the
+/// caller's buffer (`readDatagram(into:)`).
+struct DatagramInbox {
+    private var batch: [BatchedDatagram] = []
+    private var head = 0
+    /// An ECONNREFUSED the kernel reported while datagrams were taken ahead or peeked at.
+    var pendingRefusal: Errno?
+
+    /// Datagrams waiting here.
+    var count: Int { batch.count - head }
+    /// The first waiting datagram's size, nil when none waits here.
+    var firstSize: Int? { head < batch.count ? batch[head].data.count : nil }
+
+    /// When empty, takes up to 16 waiting datagrams from `fd` with one syscall; returns the
+    /// failure, if any (a refusal is also kept for the next read).
+    mutating func fill(from fd: Int32) -> Errno? {
+        guard count == 0 else { return nil }
+        batch.removeAll(keepingCapacity: true)
+        head = 0
+        do {
+            batch = try Posix.receiveBatch(fd, limit: BatchScratch.slots)
+            return nil
+        } catch {
+            if error.code == ECONNREFUSED { pendingRefusal = error }
+            return error
+        }
+    }
+
+    /// Takes the first datagram (there must be one).
+    mutating func pop() -> BatchedDatagram {
+        let datagram = batch[head]
+        batch[head].data = []  // the array moves to the caller, uniquely referenced
+        head += 1
+        if head == batch.count {
+            batch.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return datagram
+    }
+
+    /// Forgets everything (the socket closed).
+    mutating func removeAll() {
+        batch.removeAll()
+        head = 0
+        pendingRefusal = nil
+    }
+}
