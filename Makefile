@@ -5,7 +5,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop sanitize leakcheck stress soak fuzz bench bench-compare bench-deps
+.PHONY: deps test demo build clean interop sanitize leakcheck stress soak fuzz docs bench bench-compare bench-deps
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -37,6 +37,12 @@ sanitize: deps
 # `make test` runs it small.
 stress: deps
 	QKIT_STRESS=full $(SWIFT) test --no-parallel --filter StressTests
+
+# `make docs`: the DocC documentation of QCore and QNetwork (Sources/*/*.docc), with every
+# warning an error (unresolved symbol links included); archives under .build/plugins/Swift-DocC.
+docs: deps
+	$(SWIFT) package --disable-sandbox generate-documentation --target QCore --warnings-as-errors
+	$(SWIFT) package --disable-sandbox generate-documentation --target QNetwork --warnings-as-errors
 
 # `make soak`: SOAK_S seconds (default 600) of mixed load in one process (Tests/Soak): local
 # clients joining and leaving, a UDP flood, 10,000 timers, cross-thread signals, deleteLater

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// The command-line samples (SAMPLES.md): `swift run <name>`.
+/// The command-line samples (README, "Samples"): `swift run <name>`.
 let samples: [(name: String, folder: String)] = [
     ("broadcast-sender", "BroadcastSender"),
     ("broadcast-receiver", "BroadcastReceiver"),

@@ -1,5 +1,5 @@
-// Shared by every sample: flag parsing with the exit codes of SAMPLES.md, line output,
-// Ctrl-C through the event loop, time-outs and socket-error exits.
+// Shared by every sample: flag parsing with the exit codes the README's Samples section
+// lists, line output, Ctrl-C through the event loop, time-outs and socket-error exits.
 import ArgumentParser
 import QCore
 import QNetwork
@@ -36,7 +36,7 @@ public func say(_ text: String) {
     }
 }
 
-/// A payload as SAMPLES.md prints it: the text when it is printable UTF-8, else `hex:…`.
+/// A payload as the samples print it: the text when it is printable UTF-8, else `hex:…`.
 public func printable(_ bytes: [UInt8]) -> String {
     if let text = String(validating: bytes, as: UTF8.self),
        text.unicodeScalars.allSatisfy({ !$0.properties.generalCategory.isControlLike }) {
@@ -72,8 +72,8 @@ public func parseFlags<Flags: ParsableCommand>(_: Flags.Type) -> Flags {
 }
 
 /// The application object of a sample: a QCoreApplication whose SIGINT/SIGTERM, time-out
-/// and fatal socket errors end the event loop with SAMPLES.md's exit codes, running the
-/// cleanup steps (close sockets, remove socket files) first.
+/// and fatal socket errors end the event loop with the samples' exit codes (README,
+/// "Samples"), running the cleanup steps (close sockets, remove socket files) first.
 public final class SampleApp {
     /// The sample's application object (its event loop runs in `run()`).
     public let app: QCoreApplication

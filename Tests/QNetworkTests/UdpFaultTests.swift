@@ -107,6 +107,35 @@ struct UdpFaultTests {
         s.abort()
     }
 
+    @Test("connect fails: HostLookup, Connecting, hostFound, errorOccurred, Unconnected; descriptor closed; the next connect works",
+          arguments: [
+              FaultCase(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
+              FaultCase(code: EINVAL, error: .connectionRefused, text: "Connection refused"),
+              FaultCase(code: ETIMEDOUT, error: .network, text: "Connection timed out"),
+              FaultCase(code: EHOSTUNREACH, error: .network, text: "Host unreachable"),
+              FaultCase(code: ENETUNREACH, error: .network, text: "Network unreachable"),
+              FaultCase(code: EADDRINUSE, error: .network, text: "The bound address is already in use"),
+              FaultCase(code: EACCES, error: .socketAccess, text: "Permission denied"),
+              FaultCase(code: EPERM, error: .socketAccess, text: "Permission denied"),
+              FaultCase(code: ENOMEM, error: .unknownSocket, text: "Unknown error"),
+          ])
+    func connectFails(_ fault: FaultCase) {
+        let peer = QUdpSocket()
+        #expect(peer.bind(.localHost, 0))
+        let s = QUdpSocket(), log = SignalLog()
+        record(s, into: log)
+        SyscallFaults.inject(fault.code, into: .connect)
+        s.connectToHost(.localHost, peer.localPort)
+        #expect(log.entries == [
+            "stateChanged(hostLookup)", "stateChanged(connecting)", "hostFound", "errorOccurred(\(fault.error))", "stateChanged(unconnected)",
+        ])
+        #expect(s.state == .unconnected && !s.isValid && s.error == fault.error && s.errorString == fault.text)
+        #expect(s.errorDetail.hasPrefix("connect to 127.0.0.1:\(peer.localPort): "))
+        s.connectToHost(.localHost, peer.localPort)
+        #expect(s.state == .connected)
+        s.abort(); peer.abort()
+    }
+
     @Test("IPV6_V6ONLY refused: the bind fails (the socket would take the wrong families) instead of going on")
     func dualStackOptionFails() {
         let s = QUdpSocket(), log = SignalLog()
