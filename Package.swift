@@ -28,6 +28,9 @@ let package = Package(
         // swift-collections' Heap: the timer queue's min-heap (a tested, inlinable heap
         // instead of a hand-written one; only its HeapModule product is linked).
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // swift-docc-plugin: `make docs` builds the DocC catalogs (Sources/*/*.docc); a
+        // command plugin, linked into nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
