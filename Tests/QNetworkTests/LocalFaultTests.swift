@@ -8,21 +8,11 @@ import Testing
 import Glibc
 #endif
 
-/// An errno with the QLocalSocket error and text it must become.
-struct LocalFaultCase: Sendable, CustomTestStringConvertible {
-    let code: Int32
-    let error: QLocalSocket.LocalSocketError
-    let text: String
-    var testDescription: String { "errno \(code) → \(error)" }
-}
+/// A QLocalSocket failure.
+typealias LocalFault = FaultCase<QLocalSocket.LocalSocketError>
 
-/// An errno with the QLocalServer error and text it must become.
-struct ServerFaultCase: Sendable, CustomTestStringConvertible {
-    let code: Int32
-    let error: QAbstractSocket.SocketError
-    let text: String
-    var testDescription: String { "errno \(code) → \(error)" }
-}
+/// A QLocalServer failure (its errors are QAbstractSocket's).
+typealias ServerFault = FaultCase<QAbstractSocket.SocketError>
 
 /// QLocalSocket and QLocalServer when the kernel fails a call: Qt's error, signal order and
 /// state, no byte lost or duplicated on the stream, no descriptor leaked, and the socket or
@@ -44,15 +34,15 @@ struct LocalFaultTests {
 
     @Test("connect fails: Connecting, errorOccurred (still Connecting), Unconnected; names empty; the next connect works",
           arguments: [
-              LocalFaultCase(code: ENOENT, error: .serverNotFound, text: "QLocalSocket::connectToServer: Invalid name"),
-              LocalFaultCase(code: ECONNREFUSED, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
-              LocalFaultCase(code: EINVAL, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
-              LocalFaultCase(code: EACCES, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
-              LocalFaultCase(code: EPERM, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
-              LocalFaultCase(code: ETIMEDOUT, error: .socketTimeout, text: "QLocalSocket::connectToServer: Socket operation timed out"),
-              LocalFaultCase(code: ENOTDIR, error: .unknownSocket, text: "QLocalSocket::connectToServer: Unknown error \(ENOTDIR)"),
+              LocalFault(code: ENOENT, error: .serverNotFound, text: "QLocalSocket::connectToServer: Invalid name"),
+              LocalFault(code: ECONNREFUSED, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
+              LocalFault(code: EINVAL, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
+              LocalFault(code: EACCES, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
+              LocalFault(code: EPERM, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
+              LocalFault(code: ETIMEDOUT, error: .socketTimeout, text: "QLocalSocket::connectToServer: Socket operation timed out"),
+              LocalFault(code: ENOTDIR, error: .unknownSocket, text: "QLocalSocket::connectToServer: Unknown error \(ENOTDIR)"),
           ])
-    func connectFails(_ fault: LocalFaultCase) {
+    func connectFails(_ fault: LocalFault) {
         let server = QLocalServer()
         #expect(server.listen(uniqueName("cf")))
         let c = QLocalSocket(), log = SignalLog()
@@ -96,16 +86,16 @@ struct LocalFaultTests {
 
     @Test("listen fails in bind: false, the mapped serverError and text, nothing listening; the next listen works",
           arguments: [
-              ServerFaultCase(code: EADDRINUSE, error: .addressInUse, text: "QLocalServer::listen: Address in use"),
-              ServerFaultCase(code: EACCES, error: .socketAccess, text: "QLocalServer::listen: Permission denied"),
-              ServerFaultCase(code: ENOENT, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFaultCase(code: ENOTDIR, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFaultCase(code: ELOOP, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFaultCase(code: ENAMETOOLONG, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFaultCase(code: EROFS, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFaultCase(code: ENOMEM, error: .unknownSocket, text: "QLocalServer::listen: Unknown error \(ENOMEM)"),
+              ServerFault(code: EADDRINUSE, error: .addressInUse, text: "QLocalServer::listen: Address in use"),
+              ServerFault(code: EACCES, error: .socketAccess, text: "QLocalServer::listen: Permission denied"),
+              ServerFault(code: ENOENT, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+              ServerFault(code: ENOTDIR, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+              ServerFault(code: ELOOP, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+              ServerFault(code: ENAMETOOLONG, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+              ServerFault(code: EROFS, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+              ServerFault(code: ENOMEM, error: .unknownSocket, text: "QLocalServer::listen: Unknown error \(ENOMEM)"),
           ])
-    func listenBindFails(_ fault: ServerFaultCase) {
+    func listenBindFails(_ fault: ServerFault) {
         let server = QLocalServer(), name = uniqueName("lb")
         SyscallFaults.inject(fault.code, into: .bind)
         #expect(!server.listen(name))

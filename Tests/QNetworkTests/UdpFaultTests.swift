@@ -8,27 +8,8 @@ import Testing
 import Glibc
 #endif
 
-/// Every test starts and ends with no planned syscall failure.
-struct FaultsCleared: SuiteTrait, TestTrait, TestScoping {
-    var isRecursive: Bool { true }
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        SyscallFaults.clear()
-        defer { SyscallFaults.clear() }
-        try await function()
-    }
-}
-
-extension Trait where Self == FaultsCleared {
-    static var faultsCleared: FaultsCleared { FaultsCleared() }
-}
-
-/// An errno with the Qt error and text it must become.
-struct FaultCase: Sendable, CustomTestStringConvertible {
-    let code: Int32
-    let error: QAbstractSocket.SocketError
-    let text: String
-    var testDescription: String { "errno \(code) → \(error)" }
-}
+/// A QUdpSocket (QAbstractSocket) failure.
+typealias UdpFault = FaultCase<QAbstractSocket.SocketError>
 
 /// QUdpSocket when the kernel fails a call (test builds plan the failure through the syscall
 /// seam): Qt's error, signal order and state, no descriptor leaked, and the socket still works.
@@ -54,16 +35,16 @@ struct UdpFaultTests {
 
     @Test("socket() fails: bind returns false, errorOccurred with Qt's code and text, still Unconnected; the next bind works",
           arguments: [
-              FaultCase(code: EPROTONOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              FaultCase(code: EAFNOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              FaultCase(code: EINVAL, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              FaultCase(code: ENFILE, error: .socketResource, text: "Out of resources"),
-              FaultCase(code: EMFILE, error: .socketResource, text: "Out of resources"),
-              FaultCase(code: ENOBUFS, error: .socketResource, text: "Out of resources"),
-              FaultCase(code: ENOMEM, error: .socketResource, text: "Out of resources"),
-              FaultCase(code: EACCES, error: .socketAccess, text: "Permission denied"),
+              UdpFault(code: EPROTONOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              UdpFault(code: EAFNOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+              UdpFault(code: ENFILE, error: .socketResource, text: "Out of resources"),
+              UdpFault(code: EMFILE, error: .socketResource, text: "Out of resources"),
+              UdpFault(code: ENOBUFS, error: .socketResource, text: "Out of resources"),
+              UdpFault(code: ENOMEM, error: .socketResource, text: "Out of resources"),
+              UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
           ])
-    func socketFails(_ fault: FaultCase) {
+    func socketFails(_ fault: UdpFault) {
         let s = QUdpSocket(), log = SignalLog()
         record(s, into: log)
         SyscallFaults.inject(fault.code, into: .socket)
@@ -78,12 +59,12 @@ struct UdpFaultTests {
 
     @Test("bind() fails: false, errorOccurred with the mapped code, still Unconnected, descriptor closed; the next bind works",
           arguments: [
-              FaultCase(code: EADDRINUSE, error: .addressInUse, text: "The bound address is already in use"),
-              FaultCase(code: EACCES, error: .socketAccess, text: "The address is protected"),
-              FaultCase(code: EADDRNOTAVAIL, error: .socketAddressNotAvailable, text: "The address is not available"),
-              FaultCase(code: EINVAL, error: .unsupportedSocketOperation, text: "Unsupported socket operation"),
+              UdpFault(code: EADDRINUSE, error: .addressInUse, text: "The bound address is already in use"),
+              UdpFault(code: EACCES, error: .socketAccess, text: "The address is protected"),
+              UdpFault(code: EADDRNOTAVAIL, error: .socketAddressNotAvailable, text: "The address is not available"),
+              UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Unsupported socket operation"),
           ])
-    func bindFails(_ fault: FaultCase) {
+    func bindFails(_ fault: UdpFault) {
         let s = QUdpSocket(), log = SignalLog()
         record(s, into: log)
         SyscallFaults.inject(fault.code, into: .bind)
@@ -109,17 +90,17 @@ struct UdpFaultTests {
 
     @Test("connect fails: HostLookup, Connecting, hostFound, errorOccurred, Unconnected; descriptor closed; the next connect works",
           arguments: [
-              FaultCase(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
-              FaultCase(code: EINVAL, error: .connectionRefused, text: "Connection refused"),
-              FaultCase(code: ETIMEDOUT, error: .network, text: "Connection timed out"),
-              FaultCase(code: EHOSTUNREACH, error: .network, text: "Host unreachable"),
-              FaultCase(code: ENETUNREACH, error: .network, text: "Network unreachable"),
-              FaultCase(code: EADDRINUSE, error: .network, text: "The bound address is already in use"),
-              FaultCase(code: EACCES, error: .socketAccess, text: "Permission denied"),
-              FaultCase(code: EPERM, error: .socketAccess, text: "Permission denied"),
-              FaultCase(code: ENOMEM, error: .unknownSocket, text: "Unknown error"),
+              UdpFault(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
+              UdpFault(code: EINVAL, error: .connectionRefused, text: "Connection refused"),
+              UdpFault(code: ETIMEDOUT, error: .network, text: "Connection timed out"),
+              UdpFault(code: EHOSTUNREACH, error: .network, text: "Host unreachable"),
+              UdpFault(code: ENETUNREACH, error: .network, text: "Network unreachable"),
+              UdpFault(code: EADDRINUSE, error: .network, text: "The bound address is already in use"),
+              UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
+              UdpFault(code: EPERM, error: .socketAccess, text: "Permission denied"),
+              UdpFault(code: ENOMEM, error: .unknownSocket, text: "Unknown error"),
           ])
-    func connectFails(_ fault: FaultCase) {
+    func connectFails(_ fault: UdpFault) {
         let peer = QUdpSocket()
         #expect(peer.bind(.localHost, 0))
         let s = QUdpSocket(), log = SignalLog()
@@ -179,13 +160,13 @@ struct UdpFaultTests {
 
     @Test("sendto fails: −1, errorOccurred with Qt's code, no bytesWritten, state kept; the next datagram goes out",
           arguments: [
-              FaultCase(code: EMSGSIZE, error: .datagramTooLarge, text: "Datagram was too large to send"),
-              FaultCase(code: EAGAIN, error: .temporary, text: "Unable to send a datagram"),
-              FaultCase(code: ECONNRESET, error: .remoteHostClosed, text: "The remote host closed the connection"),
-              FaultCase(code: ENOBUFS, error: .network, text: "Unable to send a message"),
-              FaultCase(code: EPERM, error: .network, text: "Unable to send a message"),
+              UdpFault(code: EMSGSIZE, error: .datagramTooLarge, text: "Datagram was too large to send"),
+              UdpFault(code: EAGAIN, error: .temporary, text: "Unable to send a datagram"),
+              UdpFault(code: ECONNRESET, error: .remoteHostClosed, text: "The remote host closed the connection"),
+              UdpFault(code: ENOBUFS, error: .network, text: "Unable to send a message"),
+              UdpFault(code: EPERM, error: .network, text: "Unable to send a message"),
           ])
-    func sendFails(_ fault: FaultCase) {
+    func sendFails(_ fault: UdpFault) {
         let (r, s) = pair()
         let log = SignalLog()
         record(s, into: log)
