@@ -5,7 +5,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps test demo build clean interop sanitize leakcheck stress soak fuzz docs bench bench-compare bench-deps
+.PHONY: deps test demo build clean interop sanitize leakcheck stress soak fuzz docs lint format bench bench-compare bench-deps
 
 VENV := .venv-interop
 PYSIDE := PySide6-Essentials
@@ -43,6 +43,13 @@ stress: deps
 docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation --target QCore --warnings-as-errors
 	$(SWIFT) package --disable-sandbox generate-documentation --target QNetwork --warnings-as-errors
+
+# `make lint`: swift-format (the toolchain's) over Sources, Tests and Samples with the checked-in
+# .swift-format (4-space indents, 130 columns); `make format` rewrites the files to match.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Samples
+format:
+	$(SWIFT) format format -i -r Sources Tests Samples
 
 # `make soak`: SOAK_S seconds (default 600) of mixed load in one process (Tests/Soak): local
 # clients joining and leaving, a UDP flood, 10,000 timers, cross-thread signals, deleteLater

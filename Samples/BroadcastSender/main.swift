@@ -28,7 +28,8 @@ let destination = try parseAddress(flags.address)
 let sample = SampleApp(timeoutMs: flags.timeoutMs)
 let socket = QUdpSocket()
 sample.onCleanup { socket.close() }
-let sender = MessageSender(socket, to: destination, port: flags.port, label: "Broadcast",
-                           intervalMs: flags.intervalMs, count: flags.count, sample: sample)
+let sender = MessageSender(
+    socket, to: destination, port: flags.port, label: "Broadcast",
+    intervalMs: flags.intervalMs, count: flags.count, sample: sample)
 sample.onTimeout = { say("timeout \(sender.sent)/\(flags.count)") }
 sample.run()

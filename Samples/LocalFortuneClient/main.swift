@@ -29,7 +29,7 @@ var done = false
 socket.readyRead.connect {
     switch FortuneFrame.read(from: input) {
     case .incomplete:
-        return   // not all there yet: wait for more
+        return  // not all there yet: wait for more
     case .corrupt(let why):
         sample.fail("ReadCorruptData", why)
     case .fortune(let fortune):

@@ -41,7 +41,8 @@ if !socket.bind(isIPv6 ? .anyIPv6 : .anyIPv4, 0) {
 socket.setSocketOption(.multicastTtl, flags.ttl)
 if let name = flags.interface { socket.multicastInterface = try parseInterface(name) }
 
-let sender = MessageSender(socket, to: group, port: flags.port, label: "Multicast",
-                           intervalMs: flags.intervalMs, count: flags.count, sample: sample)
+let sender = MessageSender(
+    socket, to: group, port: flags.port, label: "Multicast",
+    intervalMs: flags.intervalMs, count: flags.count, sample: sample)
 sample.onTimeout = { say("timeout \(sender.sent)/\(flags.count)") }
 sample.run()

@@ -11,8 +11,10 @@ public final class MessageSender {
     private let timer = QTimer()
 
     /// Starts sending at once (the first message after one interval, as in Qt's example).
-    public init(_ socket: QUdpSocket, to address: QHostAddress, port: UInt16, label: String,
-                intervalMs: Int, count: Int, sample: SampleApp) {
+    public init(
+        _ socket: QUdpSocket, to address: QHostAddress, port: UInt16, label: String,
+        intervalMs: Int, count: Int, sample: SampleApp
+    ) {
         timer.timeout.connect { [unowned self] in
             let text = "\(label) message \(self.sent + 1)"
             guard socket.writeDatagram(text, address, port) >= 0 else {

@@ -39,7 +39,8 @@ public func say(_ text: String) {
 /// A payload as the samples print it: the text when it is printable UTF-8, else `hex:…`.
 public func printable(_ bytes: [UInt8]) -> String {
     if let text = String(validating: bytes, as: UTF8.self),
-       text.unicodeScalars.allSatisfy({ !$0.properties.generalCategory.isControlLike }) {
+        text.unicodeScalars.allSatisfy({ !$0.properties.generalCategory.isControlLike })
+    {
         return text
     }
     return "hex:" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()

@@ -39,7 +39,9 @@ final class Display: QObject {
         objectName = name
     }
     func show(_ v: Int) {
-        log.say("signal   \(sender()?.objectName ?? "?").valueChanged(\(v)) -> \(objectName).show  [thread: \(QThread.currentThread.objectName)]")
+        log.say(
+            "signal   \(sender()?.objectName ?? "?").valueChanged(\(v)) -> \(objectName).show  [thread: \(QThread.currentThread.objectName)]"
+        )
     }
 }
 
@@ -70,7 +72,7 @@ let worker = QThread()
 worker.objectName = "worker"
 let remote = Display("remote", parent: nil, log: log)
 remote.moveToThread(worker)
-counter.valueChanged.connect(remote, Display.show)   // auto: queued to the worker thread
+counter.valueChanged.connect(remote, Display.show)  // auto: queued to the worker thread
 worker.started.connect { log.say("signal   worker.started") }
 worker.finished.connect { log.say("signal   worker.finished") }
 worker.start()

@@ -106,7 +106,9 @@ struct ApplicationTests {
         let counter = Counter(parent: root)
         counter.valueChanged.connect { printed.append($0) }
         let timer = QTimer(parent: root)
-        timer.timeout.connect { counter.value += 1; if counter.value == 3 { QCoreApplication.quit() } }
+        timer.timeout.connect {
+            counter.value += 1; if counter.value == 3 { QCoreApplication.quit() }
+        }
         timer.start(1)
         #expect(app.exec() == 0)
         #expect(printed == [1, 2, 3])

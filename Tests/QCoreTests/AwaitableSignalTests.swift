@@ -1,16 +1,16 @@
 import QKitTestSupport
 import Testing
 
+@testable import QCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-@testable import QCore
-
 /// An object with Sendable-argument signals.
 final class Ticker: QObject {
     let value = Signal<Int>()
-    let ping = Signal< >()
+    let ping = Signal0()
 }
 
 /// Collects up to `count` values of `sequence` in a task (the iteration connects from the
@@ -19,7 +19,9 @@ func collect(_ sequence: SignalEmissions<Int>, upTo count: Int) -> (Task<Void, N
     let seen = Guarded<[Int]>([]), ended = Guarded(false)
     let task = Task {
         for await v in sequence {
-            let n = seen.withLock { $0.append(v); return $0.count }
+            let n = seen.withLock {
+                $0.append(v); return $0.count
+            }
             if n == count { break }
         }
         ended.withLock { $0 = true }
@@ -52,7 +54,7 @@ struct AwaitableSignalTests {
         _ = iterator
     }
 
-    @Test("a Signal< > yields Void values")
+    @Test("a Signal0 yields Void values")
     func voidValues() {
         let ticker = Ticker()
         let sequence = ticker.ping.values
@@ -60,7 +62,11 @@ struct AwaitableSignalTests {
         let task = Task {
             var iterator = sequence.makeAsyncIterator()
             while await iterator.next() != nil {
-                if count.withLock({ $0 += 1; return $0 }) == 2 { break }
+                if count.withLock({
+                    $0 += 1; return $0
+                }) == 2 {
+                    break
+                }
             }
         }
         #expect(spinLoop { ticker.ping.receiverCount == 1 })
@@ -109,7 +115,9 @@ struct AwaitableSignalTests {
         let ticker = Ticker()
         nonisolated(unsafe) let signal = ticker.value
         let result = Guarded<Int??>(nil)
-        Task { let v = await signal.next(); result.withLock { $0 = .some(v) } }
+        Task {
+            let v = await signal.next(); result.withLock { $0 = .some(v) }
+        }
         // The subscription is set up by a call posted to the owner's thread.
         #expect(spinLoop { ticker.value.receiverCount == 1 })
         ticker.value.emit(7)
@@ -159,7 +167,10 @@ struct AwaitableSignalTests {
         let results = Guarded<[Int?]>([])
         var tasks: [Task<Void, Never>] = []
         for _ in 0..<20 {
-            tasks.append(Task { let v = await signal.next(); results.withLock { $0.append(v) } })
+            tasks.append(
+                Task {
+                    let v = await signal.next(); results.withLock { $0.append(v) }
+                })
         }
         #expect(spinLoop { ticker.value.receiverCount == 20 })
         for (i, task) in tasks.enumerated() {

@@ -11,7 +11,9 @@ struct ByteQueueTests {
         var expected: [UInt8] = []
         var next: UInt8 = 0
         for round in 0..<200 {
-            let chunk = (0..<(round % 7 * 900 + 1)).map { _ in next &+= 1; return next }
+            let chunk = (0..<(round % 7 * 900 + 1)).map { _ in
+                next &+= 1; return next
+            }
             q.append(chunk)
             expected += chunk
             let taken = q.take(round % 5 * 700)
@@ -37,7 +39,10 @@ struct ByteQueueTests {
     @Test("appendInPlace keeps only what the filler reports, clamped to the room it gave")
     func appendInPlaceClamps() {
         var q = ByteQueue()
-        #expect(q.appendInPlace(maxCount: 4) { room in room.storeBytes(of: 0x0102_0304 as UInt32, as: UInt32.self); return 4 } == 4)
+        #expect(
+            q.appendInPlace(maxCount: 4) { room in
+                room.storeBytes(of: 0x0102_0304 as UInt32, as: UInt32.self); return 4
+            } == 4)
         #expect(q.appendInPlace(maxCount: 8) { _ in -1 } == 0)
         #expect(q.appendInPlace(maxCount: 2) { _ in 99 } == 2)
         #expect(q.count == 6)

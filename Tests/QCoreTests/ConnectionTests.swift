@@ -11,8 +11,8 @@ struct ConnectionTests {
         var calls = 0
         sender.valueChanged.connect(context: receiver, type: .queued) { _ in calls += 1 }
         sender.valueChanged.emit(1)
-        sender.delete()      // removes the connection; the call is still queued
-        receiver.delete()    // the receiver ends before the loop delivers it
+        sender.delete()  // removes the connection; the call is still queued
+        receiver.delete()  // the receiver ends before the loop delivers it
         pump()
         #expect(calls == 0)
     }
@@ -259,7 +259,7 @@ struct ConnectionTests {
     @Test("disconnecting everything from an object covers all of its signals")
     func disconnectEverythingFromObject() {
         let s = Probe("s")
-        s.valueChanged.connect { _ in }; s.ping.connect { }
+        s.valueChanged.connect { _ in }; s.ping.connect {}
         #expect(s.disconnectAll())
         #expect(s.valueChanged.receiverCount == 0 && s.ping.receiverCount == 0)
     }

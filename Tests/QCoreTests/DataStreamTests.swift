@@ -24,7 +24,7 @@ struct DataStreamBytesTests {
         #expect(bytes { $0 << UInt16(0x1234) } == hex("1234"))
         #expect(bytes { $0 << Int32(-1) } == hex("ffffffff"))
         #expect(bytes { $0 << UInt32(5) } == hex("00000005"))
-        #expect(bytes { $0 << Int64(0x0102030405060708) } == hex("0102030405060708"))
+        #expect(bytes { $0 << Int64(0x0102_0304_0506_0708) } == hex("0102030405060708"))
         #expect(bytes { $0 << UInt64.max } == hex("ffffffffffffffff"))
     }
 
@@ -32,14 +32,17 @@ struct DataStreamBytesTests {
     func littleEndian() {
         let out = QDataStream()
         out.byteOrder = .littleEndian
-        out << UInt32(0x11223344)
+        out << UInt32(0x1122_3344)
         out << Int16(0x0102)
         #expect(out.bytes == hex("44332211 0201"))
     }
 
     @Test("bool is one byte, 0 or 1")
     func boolByte() {
-        #expect(bytes { $0 << true; $0 << false } == hex("0100"))
+        #expect(
+            bytes {
+                $0 << true; $0 << false
+            } == hex("0100"))
         let input = QDataStream(hex("07"))
         #expect(input.read(Bool.self) == true)
     }

@@ -1,5 +1,5 @@
-import Synchronization
 import QKitTestSupport
+import Synchronization
 import Testing
 
 @testable import QCore

@@ -31,7 +31,7 @@ struct EmissionTests {
     @Test("a connection made during an emission is not called by it")
     func connectionDuringEmissionNotCalled() {
         let s = Signal<Int>()
-        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
+        defer { s.disconnectAll() }  // the slots capture `s`: break the cycle
         var calls: [String] = []
         s.connect { _ in
             calls.append("first")
@@ -46,8 +46,8 @@ struct EmissionTests {
 
     @Test("a slot that reconnects itself is not called again by the same emission")
     func selfReconnectNotCalledAgain() {
-        let s = Signal< >()
-        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
+        let s = Signal0()
+        defer { s.disconnectAll() }  // the slots capture `s`: break the cycle
         var count = 0
         var handle: Connection?
         func hook() {
@@ -67,7 +67,7 @@ struct EmissionTests {
     @Test("a connection removed during an emission before its turn is skipped")
     func removedBeforeTurnIsSkipped() {
         let s = Signal<Int>()
-        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
+        defer { s.disconnectAll() }  // the slots capture `s`: break the cycle
         var calls: [String] = []
         var second: Connection?
         s.connect { _ in
@@ -151,7 +151,7 @@ struct EmissionTests {
     @Test("re-emitting from inside a slot nests synchronously")
     func nestedEmission() {
         let s = Signal<Int>()
-        defer { s.disconnectAll() }   // the slots capture `s`: break the cycle
+        defer { s.disconnectAll() }  // the slots capture `s`: break the cycle
         var seen: [Int] = []
         s.connect { n in
             seen.append(n)

@@ -1,11 +1,11 @@
 import QKitTestSupport
 import Testing
 
+@testable import QCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@testable import QCore
 
 /// An actor pinned to a QThread: its methods run on that thread's event loop.
 actor Pinned {
@@ -34,7 +34,9 @@ actor Pinned {
 /// Awaits `body` from synchronous test code (the test's own thread keeps its QObjects).
 func blockingAwait<T: Sendable>(timeoutMs: Int = 5000, _ body: @escaping @Sendable () async -> T) -> T? {
     let result = Guarded<T?>(nil)
-    Task { let value = await body(); result.withLock { $0 = value } }
+    Task {
+        let value = await body(); result.withLock { $0 = value }
+    }
     var waited = 0
     while waited < timeoutMs {
         if let value = result.withLock({ $0 }) { return value }
@@ -78,7 +80,7 @@ struct ExecutorTests {
 
     @Test("assumeIsolated on a pinned actor works inside a slot of an object living in that thread")
     func assumeIsolatedInSlot() {
-        final class Ticker: QObject { let tick = Signal< >() }
+        final class Ticker: QObject { let tick = Signal0() }
         let worker = QThread()
         let receiver = QObject()
         #expect(receiver.moveToThread(worker))

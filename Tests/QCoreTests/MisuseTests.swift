@@ -26,7 +26,7 @@ struct MisuseTests {
     @Test("a blocking-queued call into the emitting thread traps instead of deadlocking")
     func blockingQueuedSameThreadTraps() async {
         await #expect(processExitsWith: .failure) {
-            final class Source: QObject { lazy var ping = Signal< >(owner: self) }
+            final class Source: QObject { lazy var ping = Signal0(owner: self) }
             let s = Source(), r = QObject()
             s.ping.connect(context: r, type: .blockingQueued) {}
             s.ping.emit()

@@ -55,7 +55,9 @@ struct SocketNotifierTests {
         defer { close(fds[0]); close(fds[1]) }
         let n = QSocketNotifier(fds[1], .write)
         var fired = false
-        n.activated.connect { [unowned n] _ in fired = true; n.setEnabled(false) }
+        n.activated.connect { [unowned n] _ in
+            fired = true; n.setEnabled(false)
+        }
         #expect(spinLoop { fired })
     }
 

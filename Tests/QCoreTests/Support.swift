@@ -25,7 +25,7 @@ class Probe: QObject {
     let counter: DeinitCounter?
     let valueChanged = Signal<Int>()
     lazy var textChanged = Signal<String>(owner: self)
-    let ping = Signal< >()
+    let ping = Signal0()
     var received: [Int] = []
     var lastSender: QObject?
     var senderSeen: [ObjectIdentifier?] = []
@@ -74,7 +74,8 @@ struct LeakChecked: SuiteTrait, TestTrait, TestScoping {
         try await function()
         let after = LeakChecked.snapshot()
         #expect(after.objects == before.objects, "QObjects leaked by this test: \(after.objects - before.objects)")
-        #expect(after.descriptors == before.descriptors, "descriptors leaked by this test: \(after.descriptors - before.descriptors)")
+        #expect(
+            after.descriptors == before.descriptors, "descriptors leaked by this test: \(after.descriptors - before.descriptors)")
     }
 
     static func snapshot() -> (objects: Int, descriptors: Int) {

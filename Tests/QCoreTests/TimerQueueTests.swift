@@ -2,11 +2,11 @@ import Dispatch
 import QKitTestSupport
 import Testing
 
+@testable import QCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@testable import QCore
 
 /// The loop's timer queue: one timerfd armed for the earliest deadline, re-armed only when
 /// that deadline changes.

@@ -1,11 +1,11 @@
 import QKitTestSupport
 import Testing
 
+@testable import QCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@testable import QCore
 
 @Suite("QTimer", .leakChecked)
 struct TimerTests {
@@ -222,7 +222,7 @@ struct TimerTests {
         var order: [Int] = []
         let ctx = QObject()
         QTimer.singleShot(0) { order.append(1) }
-        QMetaObject.invokeMethod(ctx, type: .queued) { }
+        QMetaObject.invokeMethod(ctx, type: .queued) {}
         QTimer.singleShot(0, context: ctx) { order.append(2) }
         QTimer.singleShot(0) { order.append(3) }
         pump()

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -16,7 +16,9 @@ func collectDatagrams(_ datagrams: QUdpSocket.Datagrams, upTo count: Int)
     Task {
         do {
             for try await datagram in datagrams {
-                let n = seen.withLock { $0.append(String(decoding: datagram.data, as: UTF8.self)); return $0.count }
+                let n = seen.withLock {
+                    $0.append(String(decoding: datagram.data, as: UTF8.self)); return $0.count
+                }
                 if n == count { break }
             }
         } catch let error as QSocketError {

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -39,8 +39,12 @@ struct AsyncLocalSocketTests {
     func bytesUntilPeerCloses() {
         guard let (server, c, end) = connectedPair("async-bytes") else { Issue.record("no pair"); return }
         nonisolated(unsafe) let reader = end
-        QTimer.singleShot(5) { _ = c.write("ab"); _ = c.flush() }
-        QTimer.singleShot(30) { _ = c.write("cd"); c.disconnectFromServer() }
+        QTimer.singleShot(5) {
+            _ = c.write("ab"); _ = c.flush()
+        }
+        QTimer.singleShot(30) {
+            _ = c.write("cd"); c.disconnectFromServer()
+        }
         let text = runOnThisThread { _ -> String in
             var all: [UInt8] = []
             for await chunk in reader.bytes { all += chunk }
@@ -88,8 +92,9 @@ struct AsyncLocalSocketTests {
         end.setReadBufferSize(1024)
         QTimer.singleShot(20) { end.abort() }
         let thrown = runOnThisThread { _ -> QLocalSocketError? in
-            do { try await writer.send([UInt8](repeating: 1, count: 8 << 20)); return nil }
-            catch let e as QLocalSocketError { return e } catch { return nil }
+            do { try await writer.send([UInt8](repeating: 1, count: 8 << 20)); return nil } catch let e as QLocalSocketError {
+                return e
+            } catch { return nil }
         }
         #expect(thrown??.code == .peerClosed)
         #expect(thrown??.errorString == "QLocalSocket: Remote closed")
@@ -100,7 +105,9 @@ struct AsyncLocalSocketTests {
     func asyncWaitForReadyRead() {
         guard let (server, c, end) = connectedPair("async-wfrr") else { Issue.record("no pair"); return }
         nonisolated(unsafe) let reader = end
-        QTimer.singleShot(20) { _ = c.write("x"); _ = c.flush() }
+        QTimer.singleShot(20) {
+            _ = c.write("x"); _ = c.flush()
+        }
         let arrived = runOnThisThread { _ -> Bool in await reader.waitForReadyRead(2000) }
         #expect(arrived == true)
         #expect(end.readAll() == bytes("x"))
@@ -116,10 +123,11 @@ struct AsyncLocalSocketTests {
         guard let (server, c, end) = connectedPair("async-waits") else { Issue.record("no pair"); return }
         nonisolated(unsafe) let client = c
         #expect(runOnThisThread { _ -> Bool in await client.waitForConnected(100) } == true)
-        #expect(runOnThisThread { _ -> Bool in
-            _ = client.write("payload")
-            return await client.waitForBytesWritten(1000)
-        } == true)
+        #expect(
+            runOnThisThread { _ -> Bool in
+                _ = client.write("payload")
+                return await client.waitForBytesWritten(1000)
+            } == true)
         #expect(runOnThisThread { _ -> Bool in await client.waitForBytesWritten(10) } == false)
         #expect(c.bytesToWrite == 0)
         QTimer.singleShot(20) { end.abort() }

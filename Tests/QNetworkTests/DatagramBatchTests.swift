@@ -77,7 +77,8 @@ struct DatagramBatchTests {
         a.abort(); b.abort(); s.abort()
     }
 
-    @Test("a failure mid-batch: the datagrams before it are sent and counted, the error is writeDatagram's, the rest are not sent")
+    @Test(
+        "a failure mid-batch: the datagrams before it are sent and counted, the error is writeDatagram's, the rest are not sent")
     func failureMidBatch() {
         let r = QUdpSocket(), s = QUdpSocket()
         #expect(r.bind(.localHost, 0) && s.bind(.localHost, 0))
@@ -180,7 +181,9 @@ struct DatagramBatchTests {
         #expect(s.writeDatagrams([QNetworkDatagram(bytes("anyone?"))]) == 1)
         var errors: [QAbstractSocket.SocketError] = []
         s.errorOccurred.connect { errors.append($0) }
-        _ = spinLoop { _ = s.readDatagrams(maxCount: 4); return !errors.isEmpty }
+        _ = spinLoop {
+            _ = s.readDatagrams(maxCount: 4); return !errors.isEmpty
+        }
         #expect(errors == [.connectionRefused])
         s.abort()
     }

@@ -28,7 +28,10 @@ struct FuzzRegressionTests {
     @Test("a control message whose length is larger than the buffer ends the parse (it made a negative read offset)")
     func controlLengthPastTheEnd() {
         // fuzz-control-messages crash-2f0a87b5: cmsg_len 0xffff…ff.
-        let crash: [UInt8] = [0x14, 0x00, 0x28] + [UInt8](repeating: 0xff, count: 26) + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        let crash: [UInt8] =
+            [0x14, 0x00, 0x28] + [UInt8](repeating: 0xff, count: 26) + [
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ]
         let datagram = parse(crash)
         #expect(datagram.hopLimit == -1 && datagram.destination == nil && datagram.interfaceIndex == 0)
         let long = message(length: 64, level: Int32(IPPROTO_IP), type: IP_TTL, data: [64, 0, 0, 0])

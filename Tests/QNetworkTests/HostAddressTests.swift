@@ -1,5 +1,5 @@
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 @Suite("QHostAddress, QNetworkInterface, QNetworkDatagram")

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -60,7 +60,7 @@ struct HostileInputTests {
         #expect(input.read(String.self) == "")
         #expect(input.status == .readCorruptData)
         input.abortTransaction()
-        _ = pair.client.readAll()   // resynchronise: drop the rest of the bad frame
+        _ = pair.client.readAll()  // resynchronise: drop the rest of the bad frame
         let out = QDataStream()
         out << "ok"
         pair.peer.write(out.bytes)
@@ -120,16 +120,16 @@ struct HostileInputTests {
         let (server, client, peer) = try #require(connectedPair("stalled"))
         let pair = (server: server, client: client, peer: peer)
         defer { pair.client.abort(); pair.peer.abort(); pair.server.close() }
-        pair.client.readBufferSize = 4096   // the application stops reading: so does the socket
+        pair.client.readBufferSize = 4096  // the application stops reading: so does the socket
         let block = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         #expect(pair.peer.write(block) == Int64(block.count))
-        spinLoop(timeoutMs: 100) { false }   // the reader stalls: the kernel buffers fill
+        spinLoop(timeoutMs: 100) { false }  // the reader stalls: the kernel buffers fill
         #expect(pair.peer.bytesToWrite > 0, "what the kernel cannot take waits in the write buffer")
         var got: [UInt8] = []
         pair.client.readyRead.connect(receiver: pair.client) { c in got += c.readAll() }
-        got += pair.client.readAll()   // the reader wakes up
+        got += pair.client.readAll()  // the reader wakes up
         #expect(spinLoop(timeoutMs: 10_000) { got.count == block.count }, "received \(got.count) of \(block.count)")
-        let intact = got == block   // compared outside #expect: a failure must not diff 1 MiB arrays
+        let intact = got == block  // compared outside #expect: a failure must not diff 1 MiB arrays
         #expect(intact)
         #expect(pair.peer.bytesToWrite == 0)
     }

@@ -32,16 +32,17 @@ struct LocalFaultTests {
         return got
     }
 
-    @Test("connect fails: Connecting, errorOccurred (still Connecting), Unconnected; names empty; the next connect works",
-          arguments: [
-              LocalFault(code: ENOENT, error: .serverNotFound, text: "QLocalSocket::connectToServer: Invalid name"),
-              LocalFault(code: ECONNREFUSED, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
-              LocalFault(code: EINVAL, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
-              LocalFault(code: EACCES, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
-              LocalFault(code: EPERM, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
-              LocalFault(code: ETIMEDOUT, error: .socketTimeout, text: "QLocalSocket::connectToServer: Socket operation timed out"),
-              LocalFault(code: ENOTDIR, error: .unknownSocket, text: "QLocalSocket::connectToServer: Unknown error \(ENOTDIR)"),
-          ])
+    @Test(
+        "connect fails: Connecting, errorOccurred (still Connecting), Unconnected; names empty; the next connect works",
+        arguments: [
+            LocalFault(code: ENOENT, error: .serverNotFound, text: "QLocalSocket::connectToServer: Invalid name"),
+            LocalFault(code: ECONNREFUSED, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
+            LocalFault(code: EINVAL, error: .connectionRefused, text: "QLocalSocket::connectToServer: Connection refused"),
+            LocalFault(code: EACCES, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
+            LocalFault(code: EPERM, error: .socketAccess, text: "QLocalSocket::connectToServer: Socket access error"),
+            LocalFault(code: ETIMEDOUT, error: .socketTimeout, text: "QLocalSocket::connectToServer: Socket operation timed out"),
+            LocalFault(code: ENOTDIR, error: .unknownSocket, text: "QLocalSocket::connectToServer: Unknown error \(ENOTDIR)"),
+        ])
     func connectFails(_ fault: LocalFault) {
         let server = QLocalServer()
         #expect(server.listen(uniqueName("cf")))
@@ -49,7 +50,10 @@ struct LocalFaultTests {
         record(c, into: log)
         SyscallFaults.inject(fault.code, into: .connect)
         c.connectToServer(server.serverName)
-        #expect(log.entries == ["stateChanged(connecting)", "errorOccurred(\(fault.error),state=connecting)", "stateChanged(unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(connecting)", "errorOccurred(\(fault.error),state=connecting)", "stateChanged(unconnected)",
+            ])
         #expect(c.state == .unconnected && c.error == fault.error && c.errorString == fault.text)
         #expect(c.serverName.isEmpty && c.fullServerName.isEmpty && !c.isOpen)
         c.connectToServer(server.serverName)
@@ -64,7 +68,11 @@ struct LocalFaultTests {
         record(c, into: log)
         SyscallFaults.inject(EMFILE, into: .socket)
         c.connectToServer(uniqueName("sf"))
-        #expect(log.entries == ["stateChanged(connecting)", "errorOccurred(unsupportedSocketOperation,state=connecting)", "stateChanged(unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(connecting)", "errorOccurred(unsupportedSocketOperation,state=connecting)",
+                "stateChanged(unconnected)",
+            ])
         #expect(c.errorString == "QLocalSocket::connectToServer: The socket operation is not supported")
     }
 
@@ -84,17 +92,18 @@ struct LocalFaultTests {
         server.close()
     }
 
-    @Test("listen fails in bind: false, the mapped serverError and text, nothing listening; the next listen works",
-          arguments: [
-              ServerFault(code: EADDRINUSE, error: .addressInUse, text: "QLocalServer::listen: Address in use"),
-              ServerFault(code: EACCES, error: .socketAccess, text: "QLocalServer::listen: Permission denied"),
-              ServerFault(code: ENOENT, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFault(code: ENOTDIR, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFault(code: ELOOP, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFault(code: ENAMETOOLONG, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFault(code: EROFS, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
-              ServerFault(code: ENOMEM, error: .unknownSocket, text: "QLocalServer::listen: Unknown error \(ENOMEM)"),
-          ])
+    @Test(
+        "listen fails in bind: false, the mapped serverError and text, nothing listening; the next listen works",
+        arguments: [
+            ServerFault(code: EADDRINUSE, error: .addressInUse, text: "QLocalServer::listen: Address in use"),
+            ServerFault(code: EACCES, error: .socketAccess, text: "QLocalServer::listen: Permission denied"),
+            ServerFault(code: ENOENT, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+            ServerFault(code: ENOTDIR, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+            ServerFault(code: ELOOP, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+            ServerFault(code: ENAMETOOLONG, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+            ServerFault(code: EROFS, error: .hostNotFound, text: "QLocalServer::listen: Name error"),
+            ServerFault(code: ENOMEM, error: .unknownSocket, text: "QLocalServer::listen: Unknown error \(ENOMEM)"),
+        ])
     func listenBindFails(_ fault: ServerFault) {
         let server = QLocalServer(), name = uniqueName("lb")
         SyscallFaults.inject(fault.code, into: .bind)
@@ -152,7 +161,9 @@ struct LocalFaultTests {
         c.connectToServer(server.serverName)
         #expect(spinLoop { server.hasPendingConnections() })
         #expect(SyscallFaults.injected == 1)
-        #expect(server.serverError == .unknownSocket && server.errorString == "QLocalSocket::activated: Unknown error \(ECONNABORTED)")
+        #expect(
+            server.serverError == .unknownSocket && server.errorString == "QLocalSocket::activated: Unknown error \(ECONNABORTED)"
+        )
         c.abort()
         server.close()
     }
@@ -188,8 +199,9 @@ struct LocalFaultTests {
         c.abort(); end.abort(); server.close()
     }
 
-    @Test("a send refused with EPIPE or ECONNRESET: PeerClosedError (still Connected), Closing, Unconnected, readChannelFinished, disconnected",
-          arguments: [EPIPE, ECONNRESET])
+    @Test(
+        "a send refused with EPIPE or ECONNRESET: PeerClosedError (still Connected), Closing, Unconnected, readChannelFinished, disconnected",
+        arguments: [EPIPE, ECONNRESET])
     func sendPeerGone(_ code: Int32) {
         guard let (server, c, end) = connectedPair("sp") else { Issue.record("no pair"); return }
         let log = SignalLog()
@@ -197,10 +209,11 @@ struct LocalFaultTests {
         SyscallFaults.inject(code, into: .send, on: c.socketDescriptor)
         #expect(c.write(bytes("x")) == 1)
         #expect(!c.flush())
-        #expect(log.entries == [
-            "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)", "stateChanged(unconnected)",
-            "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
-        ])
+        #expect(
+            log.entries == [
+                "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)", "stateChanged(unconnected)",
+                "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
+            ])
         #expect(c.errorString == "QLocalSocket: Remote closed" && c.bytesToWrite == 0)
         #expect(spinLoop { end.state == .unconnected })
         end.abort(); server.close()
@@ -216,10 +229,11 @@ struct LocalFaultTests {
         SyscallFaults.inject(ECONNRESET, into: .read, on: c.socketDescriptor)
         #expect(end.write(bytes("def")) == 3 && end.flush())
         #expect(spinLoop { c.state == .unconnected })
-        #expect(log.entries == [
-            "readyRead", "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)", "stateChanged(unconnected)",
-            "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
-        ])
+        #expect(
+            log.entries == [
+                "readyRead", "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)", "stateChanged(unconnected)",
+                "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
+            ])
         #expect(c.readAll() == bytes("abc"))
         end.abort(); server.close()
     }
@@ -232,7 +246,11 @@ struct LocalFaultTests {
         let fd = c.socketDescriptor
         SyscallFaults.inject(EIO, into: .close, times: 3)
         c.disconnectFromServer()
-        #expect(log.entries == ["stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)",
+                "disconnected(state=unconnected)",
+            ])
         #expect(fcntl(fd, F_GETFD) == -1)
         #expect(spinLoop { end.state == .unconnected })
         server.close()

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -69,7 +69,9 @@ struct LocalIOTests {
         c.abort(); end.abort(); server.close()
     }
 
-    @Test("peer close: readyRead for the data, then PeerClosedError (still Connected), Closing, Unconnected, readChannelFinished, disconnected")
+    @Test(
+        "peer close: readyRead for the data, then PeerClosedError (still Connected), Closing, Unconnected, readChannelFinished, disconnected"
+    )
     func peerCloseOrder() {
         guard let (server, c, end) = connectedPair("peer") else { Issue.record("no pair"); return }
         let log = SignalLog()
@@ -77,10 +79,11 @@ struct LocalIOTests {
         c.write("bye"); c.flush()
         c.abort()
         #expect(spinLoop { end.state == .unconnected })
-        #expect(log.entries == [
-            "readyRead", "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)",
-            "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
-        ])
+        #expect(
+            log.entries == [
+                "readyRead", "errorOccurred(peerClosed,state=connected)", "stateChanged(closing)",
+                "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
+            ])
         #expect(end.errorString == "QLocalSocket: Remote closed")
         #expect(end.isOpen)
         #expect(end.readAll() == bytes("bye"))
@@ -94,7 +97,11 @@ struct LocalIOTests {
         let log = SignalLog()
         record(c, into: log)
         c.disconnectFromServer()
-        #expect(log.entries == ["stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)",
+                "disconnected(state=unconnected)",
+            ])
         #expect(c.isOpen)
         #expect(c.serverName.isEmpty && c.fullServerName.isEmpty)
         end.abort(); server.close()
@@ -110,7 +117,11 @@ struct LocalIOTests {
         #expect(log.entries == ["stateChanged(closing)"])
         #expect(c.state == .closing)
         #expect(spinLoop { c.state == .unconnected })
-        #expect(log.entries == ["stateChanged(closing)", "bytesWritten(4)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(closing)", "bytesWritten(4)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)",
+                "disconnected(state=unconnected)",
+            ])
         #expect(spinLoop { end.bytesAvailable == 4 })
         end.abort(); server.close()
     }
@@ -139,7 +150,11 @@ struct LocalIOTests {
         #expect(!c.isOpen && c.bytesAvailable == 0)
         #expect(log.entries == ["aboutToClose", "stateChanged(closing)"])
         #expect(spinLoop { c.state == .unconnected })
-        #expect(log.entries.suffix(4) == ["bytesWritten(4)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)"])
+        #expect(
+            log.entries.suffix(4) == [
+                "bytesWritten(4)", "stateChanged(unconnected)", "readChannelFinished(state=unconnected)",
+                "disconnected(state=unconnected)",
+            ])
         #expect(spinLoop { end.bytesAvailable == 4 })
         end.abort(); server.close()
     }
@@ -151,7 +166,11 @@ struct LocalIOTests {
         record(c, into: log)
         c.write("lost")
         c.abort()
-        #expect(log.entries == ["stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)", "aboutToClose"])
+        #expect(
+            log.entries == [
+                "stateChanged(unconnected)", "readChannelFinished(state=unconnected)", "disconnected(state=unconnected)",
+                "aboutToClose",
+            ])
         #expect(c.bytesToWrite == 0 && !c.isOpen)
         pump(); pump()
         #expect(end.bytesAvailable == 0)
@@ -321,7 +340,9 @@ struct LocalServerTests {
 
     @Test("socket access options set the socket file's mode")
     func fileModes() {
-        for (options, mode) in [(QLocalServer.SocketOptions.userAccess, 0o700), (.worldAccess, 0o777), ([.userAccess, .groupAccess], 0o770)] {
+        for (options, mode) in [
+            (QLocalServer.SocketOptions.userAccess, 0o700), (.worldAccess, 0o777), ([.userAccess, .groupAccess], 0o770),
+        ] {
             let server = QLocalServer()
             server.socketOptions = options
             #expect(server.listen(uniqueName("mode")))

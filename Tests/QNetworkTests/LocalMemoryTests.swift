@@ -20,10 +20,11 @@ struct LocalMemoryTests {
         let bulk = [UInt8](repeating: 7, count: 1 << 20)
         #expect(c.write(bulk) == Int64(bulk.count))
         var got = 0
-        #expect(spinLoop {
-            got += end.readAll().count
-            return got == bulk.count
-        })
+        #expect(
+            spinLoop {
+                got += end.readAll().count
+                return got == bulk.count
+            })
         #expect(end.readChunk == 65536)
         c.abort(); end.abort(); server.close()
     }

@@ -1,7 +1,7 @@
 import QCore
+import QKitTestSupport
 import QNetwork
 import Synchronization
-import QKitTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -77,7 +77,10 @@ struct LocalConnectTests {
         c.errorOccurred.connect(receiver: c) { c, _ in nameInsideError = c.serverName }
         let name = uniqueName("missing")
         c.connectToServer(name)
-        #expect(log.entries == ["stateChanged(connecting)", "errorOccurred(serverNotFound,state=connecting)", "stateChanged(unconnected)"])
+        #expect(
+            log.entries == [
+                "stateChanged(connecting)", "errorOccurred(serverNotFound,state=connecting)", "stateChanged(unconnected)",
+            ])
         #expect(c.error == .serverNotFound)
         #expect(c.errorString == "QLocalSocket::connectToServer: Invalid name")
         #expect(c.errorDetail == "connect \(ProcessInfoLike.tempPath)/\(name): No such file or directory")

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -111,7 +111,10 @@ struct ModelBasedTests {
                 model.disconnects += 1
                 // Graceful: everything written so far reaches the peer.
                 let arrived = spinLoop { readByPeers.count == model.sentByClient.count }
-                #expect(arrived, "seed \(seed): peer has \(readByPeers.count) of \(model.sentByClient.count) bytes, client state \(client.state), bytesToWrite \(client.bytesToWrite); steps \(trace.map(\.rawValue))")
+                #expect(
+                    arrived,
+                    "seed \(seed): peer has \(readByPeers.count) of \(model.sentByClient.count) bytes, client state \(client.state), bytesToWrite \(client.bytesToWrite); steps \(trace.map(\.rawValue))"
+                )
                 let intact = readByPeers == model.sentByClient
                 #expect(intact, "seed \(seed), steps \(trace.map(\.rawValue))")
                 peer?.abort(); peer?.delete(); peer = nil

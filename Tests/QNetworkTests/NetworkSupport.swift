@@ -1,5 +1,5 @@
-import QKitTestSupport
 import QCore
+import QKitTestSupport
 import QNetwork
 import Synchronization
 import Testing

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -16,7 +16,8 @@ struct PermissionTests {
         await #expect(processExitsWith: .success) {
             if getuid() == 0 { _ = setgid(65534); _ = setuid(65534) }
             let s = QUdpSocket()
-            let ok = !s.bind(.localHost, 80) && s.error == .socketAccess
+            let ok =
+                !s.bind(.localHost, 80) && s.error == .socketAccess
                 && s.errorString == "The address is protected"
                 && s.errorDetail == "bind 127.0.0.1:80: Permission denied"
             exit(ok ? 0 : 1)
@@ -29,7 +30,8 @@ struct PermissionTests {
             // /proc/1 is not writable by an unprivileged user (and exists on every Linux).
             if getuid() == 0 { _ = setgid(65534); _ = setuid(65534) }
             let server = QLocalServer()
-            let ok = !server.listen("/root/qkit-denied-\(getpid())") && server.serverError == .socketAccess
+            let ok =
+                !server.listen("/root/qkit-denied-\(getpid())") && server.serverError == .socketAccess
                 && server.errorString == "QLocalServer::listen: Permission denied"
             exit(ok ? 0 : 1)
         }

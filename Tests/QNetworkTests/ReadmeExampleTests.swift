@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 @Suite("README examples", .descriptorChecked)

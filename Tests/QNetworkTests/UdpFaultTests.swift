@@ -33,17 +33,18 @@ struct UdpFaultTests {
         return got == payloads && !r.hasPendingDatagrams()
     }
 
-    @Test("socket() fails: bind returns false, errorOccurred with Qt's code and text, still Unconnected; the next bind works",
-          arguments: [
-              UdpFault(code: EPROTONOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              UdpFault(code: EAFNOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
-              UdpFault(code: ENFILE, error: .socketResource, text: "Out of resources"),
-              UdpFault(code: EMFILE, error: .socketResource, text: "Out of resources"),
-              UdpFault(code: ENOBUFS, error: .socketResource, text: "Out of resources"),
-              UdpFault(code: ENOMEM, error: .socketResource, text: "Out of resources"),
-              UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
-          ])
+    @Test(
+        "socket() fails: bind returns false, errorOccurred with Qt's code and text, still Unconnected; the next bind works",
+        arguments: [
+            UdpFault(code: EPROTONOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+            UdpFault(code: EAFNOSUPPORT, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+            UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Protocol type not supported"),
+            UdpFault(code: ENFILE, error: .socketResource, text: "Out of resources"),
+            UdpFault(code: EMFILE, error: .socketResource, text: "Out of resources"),
+            UdpFault(code: ENOBUFS, error: .socketResource, text: "Out of resources"),
+            UdpFault(code: ENOMEM, error: .socketResource, text: "Out of resources"),
+            UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
+        ])
     func socketFails(_ fault: UdpFault) {
         let s = QUdpSocket(), log = SignalLog()
         record(s, into: log)
@@ -57,13 +58,14 @@ struct UdpFaultTests {
         s.abort()
     }
 
-    @Test("bind() fails: false, errorOccurred with the mapped code, still Unconnected, descriptor closed; the next bind works",
-          arguments: [
-              UdpFault(code: EADDRINUSE, error: .addressInUse, text: "The bound address is already in use"),
-              UdpFault(code: EACCES, error: .socketAccess, text: "The address is protected"),
-              UdpFault(code: EADDRNOTAVAIL, error: .socketAddressNotAvailable, text: "The address is not available"),
-              UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Unsupported socket operation"),
-          ])
+    @Test(
+        "bind() fails: false, errorOccurred with the mapped code, still Unconnected, descriptor closed; the next bind works",
+        arguments: [
+            UdpFault(code: EADDRINUSE, error: .addressInUse, text: "The bound address is already in use"),
+            UdpFault(code: EACCES, error: .socketAccess, text: "The address is protected"),
+            UdpFault(code: EADDRNOTAVAIL, error: .socketAddressNotAvailable, text: "The address is not available"),
+            UdpFault(code: EINVAL, error: .unsupportedSocketOperation, text: "Unsupported socket operation"),
+        ])
     func bindFails(_ fault: UdpFault) {
         let s = QUdpSocket(), log = SignalLog()
         record(s, into: log)
@@ -88,18 +90,19 @@ struct UdpFaultTests {
         s.abort()
     }
 
-    @Test("connect fails: HostLookup, Connecting, hostFound, errorOccurred, Unconnected; descriptor closed; the next connect works",
-          arguments: [
-              UdpFault(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
-              UdpFault(code: EINVAL, error: .connectionRefused, text: "Connection refused"),
-              UdpFault(code: ETIMEDOUT, error: .network, text: "Connection timed out"),
-              UdpFault(code: EHOSTUNREACH, error: .network, text: "Host unreachable"),
-              UdpFault(code: ENETUNREACH, error: .network, text: "Network unreachable"),
-              UdpFault(code: EADDRINUSE, error: .network, text: "The bound address is already in use"),
-              UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
-              UdpFault(code: EPERM, error: .socketAccess, text: "Permission denied"),
-              UdpFault(code: ENOMEM, error: .unknownSocket, text: "Unknown error"),
-          ])
+    @Test(
+        "connect fails: HostLookup, Connecting, hostFound, errorOccurred, Unconnected; descriptor closed; the next connect works",
+        arguments: [
+            UdpFault(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
+            UdpFault(code: EINVAL, error: .connectionRefused, text: "Connection refused"),
+            UdpFault(code: ETIMEDOUT, error: .network, text: "Connection timed out"),
+            UdpFault(code: EHOSTUNREACH, error: .network, text: "Host unreachable"),
+            UdpFault(code: ENETUNREACH, error: .network, text: "Network unreachable"),
+            UdpFault(code: EADDRINUSE, error: .network, text: "The bound address is already in use"),
+            UdpFault(code: EACCES, error: .socketAccess, text: "Permission denied"),
+            UdpFault(code: EPERM, error: .socketAccess, text: "Permission denied"),
+            UdpFault(code: ENOMEM, error: .unknownSocket, text: "Unknown error"),
+        ])
     func connectFails(_ fault: UdpFault) {
         let peer = QUdpSocket()
         #expect(peer.bind(.localHost, 0))
@@ -107,9 +110,11 @@ struct UdpFaultTests {
         record(s, into: log)
         SyscallFaults.inject(fault.code, into: .connect)
         s.connectToHost(.localHost, peer.localPort)
-        #expect(log.entries == [
-            "stateChanged(hostLookup)", "stateChanged(connecting)", "hostFound", "errorOccurred(\(fault.error))", "stateChanged(unconnected)",
-        ])
+        #expect(
+            log.entries == [
+                "stateChanged(hostLookup)", "stateChanged(connecting)", "hostFound", "errorOccurred(\(fault.error))",
+                "stateChanged(unconnected)",
+            ])
         #expect(s.state == .unconnected && !s.isValid && s.error == fault.error && s.errorString == fault.text)
         #expect(s.errorDetail.hasPrefix("connect to 127.0.0.1:\(peer.localPort): "))
         s.connectToHost(.localHost, peer.localPort)
@@ -158,14 +163,15 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test("sendto fails: −1, errorOccurred with Qt's code, no bytesWritten, state kept; the next datagram goes out",
-          arguments: [
-              UdpFault(code: EMSGSIZE, error: .datagramTooLarge, text: "Datagram was too large to send"),
-              UdpFault(code: EAGAIN, error: .temporary, text: "Unable to send a datagram"),
-              UdpFault(code: ECONNRESET, error: .remoteHostClosed, text: "The remote host closed the connection"),
-              UdpFault(code: ENOBUFS, error: .network, text: "Unable to send a message"),
-              UdpFault(code: EPERM, error: .network, text: "Unable to send a message"),
-          ])
+    @Test(
+        "sendto fails: −1, errorOccurred with Qt's code, no bytesWritten, state kept; the next datagram goes out",
+        arguments: [
+            UdpFault(code: EMSGSIZE, error: .datagramTooLarge, text: "Datagram was too large to send"),
+            UdpFault(code: EAGAIN, error: .temporary, text: "Unable to send a datagram"),
+            UdpFault(code: ECONNRESET, error: .remoteHostClosed, text: "The remote host closed the connection"),
+            UdpFault(code: ENOBUFS, error: .network, text: "Unable to send a message"),
+            UdpFault(code: EPERM, error: .network, text: "Unable to send a message"),
+        ])
     func sendFails(_ fault: UdpFault) {
         let (r, s) = pair()
         let log = SignalLog()
@@ -223,7 +229,9 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test("a failed read-ahead loses nothing; a read whose own receive fails reports NetworkError, and the next read gets the datagram")
+    @Test(
+        "a failed read-ahead loses nothing; a read whose own receive fails reports NetworkError, and the next read gets the datagram"
+    )
     func receiveFails() {
         let (r, s) = pair()
         let log = SignalLog()

@@ -1,6 +1,6 @@
 import QCore
-import QNetwork
 import QKitTestSupport
+import QNetwork
 import Testing
 
 #if canImport(Glibc)
@@ -415,7 +415,10 @@ struct UdpConnectionTests {
         let s = QUdpSocket(), log = SignalLog()
         record(s, into: log)
         s.connectToHost(.localHost, peer.localPort)
-        #expect(log.entries == ["stateChanged(hostLookup)", "stateChanged(connecting)", "hostFound", "stateChanged(connected)", "connected"])
+        #expect(
+            log.entries == [
+                "stateChanged(hostLookup)", "stateChanged(connecting)", "hostFound", "stateChanged(connected)", "connected",
+            ])
         #expect(s.state == .connected && s.isOpen && s.isReadable && s.isWritable)
         #expect(s.openMode.contains(.unbuffered))
         #expect(s.peerAddress == .localHost && s.peerPort == peer.localPort)
@@ -527,7 +530,10 @@ struct UdpConnectionTests {
         s.connectToHost(.localHost, peer.localPort)
         record(s, into: log)
         s.close()
-        #expect(log.entries == ["aboutToClose", "stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished", "disconnected"])
+        #expect(
+            log.entries == [
+                "aboutToClose", "stateChanged(closing)", "stateChanged(unconnected)", "readChannelFinished", "disconnected",
+            ])
         #expect(!s.isOpen)
         peer.abort()
     }
@@ -582,10 +588,11 @@ struct UdpConnectionTests {
             #expect(!s.joinMulticastGroup(QHostAddress("239.255.43.21")))
             #expect(!s.multicastInterface.isValid)
         }
-        #expect(warnings == [
-            "QUdpSocket::joinMulticastGroup() called on a QUdpSocket when not in QUdpSocket::BoundState",
-            "QUdpSocket::multicastInterface() called on a QUdpSocket when not in QUdpSocket::BoundState",
-        ])
+        #expect(
+            warnings == [
+                "QUdpSocket::joinMulticastGroup() called on a QUdpSocket when not in QUdpSocket::BoundState",
+                "QUdpSocket::multicastInterface() called on a QUdpSocket when not in QUdpSocket::BoundState",
+            ])
         #expect(log.entries.isEmpty)
     }
 

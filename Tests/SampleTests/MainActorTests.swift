@@ -111,7 +111,8 @@ struct AsyncEchoSampleTests {
         let server = try SampleProcess("async-echo", ["--local", "--name", name])
         defer { server.stop() }
         #expect(server.waitForLine(startingWith: "listening") == "listening \(socketDirectory)/\(name)")
-        let client = try SampleProcess("async-echo", ["--local", "--client", "--name", name, "--send", "hi there", "--count", "3"])
+        let client = try SampleProcess(
+            "async-echo", ["--local", "--client", "--name", name, "--send", "hi there", "--count", "3"])
         defer { client.stop() }
         #expect(client.exitCode() == 0)
         #expect(client.printed == ["echoed hi there", "echoed hi there", "echoed hi there", "done 3/3"])
@@ -125,8 +126,9 @@ struct AsyncEchoSampleTests {
         let client = try SampleProcess("async-echo", ["--local", "--client", "--name", name])
         defer { client.stop() }
         #expect(client.exitCode() == 3)
-        #expect(client.printed.last == "error: ServerNotFoundError: QLocalSocket::connectToServer: Invalid name "
-            + "(connect \(socketDirectory)/\(name): No such file or directory)")
+        #expect(
+            client.printed.last == "error: ServerNotFoundError: QLocalSocket::connectToServer: Invalid name "
+                + "(connect \(socketDirectory)/\(name): No such file or directory)")
     }
 
     @Test("async-echo refuses bad flags with exit 2")

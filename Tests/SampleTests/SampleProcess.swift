@@ -1,6 +1,6 @@
-import QKitTestSupport
 import Foundation
 import QCore
+import QKitTestSupport
 import QNetwork
 import Synchronization
 

@@ -1,6 +1,6 @@
-import QKitTestSupport
 import Foundation
 import QCore
+import QKitTestSupport
 import QNetwork
 import Testing
 
@@ -16,8 +16,9 @@ struct UdpSampleTests {
         let port = String(freeUdpPort())
         let receiver = try SampleProcess("broadcast-receiver", ["--port", port, "--count", "3", "--timeout-ms", "8000"])
         defer { receiver.stop() }
-        usleep(300_000)   // the receiver binds before the first message
-        let sender = try SampleProcess("broadcast-sender", ["--port", port, "--address", "127.0.0.1", "--interval-ms", "25", "--count", "200"])
+        usleep(300_000)  // the receiver binds before the first message
+        let sender = try SampleProcess(
+            "broadcast-sender", ["--port", port, "--address", "127.0.0.1", "--interval-ms", "25", "--count", "200"])
         defer { sender.stop() }
         #expect(receiver.exitCode() == 0)
         let lines = receiver.printed
@@ -34,7 +35,8 @@ struct UdpSampleTests {
 
     @Test("broadcast-sender sends --count messages, one line each, and exits 0")
     func senderCount() throws {
-        let sender = try SampleProcess("broadcast-sender", ["--port", String(freeUdpPort()), "--address", "127.0.0.1", "--interval-ms", "5", "--count", "4"])
+        let sender = try SampleProcess(
+            "broadcast-sender", ["--port", String(freeUdpPort()), "--address", "127.0.0.1", "--interval-ms", "5", "--count", "4"])
         defer { sender.stop() }
         #expect(sender.exitCode() == 0)
         #expect(sender.printed == (1...4).map { "sent \($0) Broadcast message \($0)" })
@@ -42,7 +44,8 @@ struct UdpSampleTests {
 
     @Test("a receiver that gets fewer than --count datagrams before --timeout-ms prints timeout and exits 1")
     func receiverTimeout() throws {
-        let receiver = try SampleProcess("broadcast-receiver", ["--port", String(freeUdpPort()), "--count", "5", "--timeout-ms", "200"])
+        let receiver = try SampleProcess(
+            "broadcast-receiver", ["--port", String(freeUdpPort()), "--count", "5", "--timeout-ms", "200"])
         defer { receiver.stop() }
         #expect(receiver.exitCode() == 1)
         #expect(receiver.printed == ["timeout 0/5"])
@@ -64,10 +67,12 @@ struct UdpSampleTests {
     @Test("multicast-receiver joins the group on lo, then prints what multicast-sender sends")
     func multicastPair() throws {
         let port = String(freeUdpPort())
-        let receiver = try SampleProcess("multicast-receiver", ["--port", port, "--interface", "lo", "--count", "3", "--timeout-ms", "8000"])
+        let receiver = try SampleProcess(
+            "multicast-receiver", ["--port", port, "--interface", "lo", "--count", "3", "--timeout-ms", "8000"])
         defer { receiver.stop() }
         #expect(receiver.waitForLine(startingWith: "joined") == "joined 239.255.43.21 on lo")
-        let sender = try SampleProcess("multicast-sender", ["--port", port, "--interface", "lo", "--interval-ms", "20", "--count", "3"])
+        let sender = try SampleProcess(
+            "multicast-sender", ["--port", port, "--interface", "lo", "--interval-ms", "20", "--count", "3"])
         defer { sender.stop() }
         #expect(sender.exitCode() == 0)
         #expect(receiver.exitCode() == 0)
@@ -146,15 +151,17 @@ struct LocalSampleTests {
         #expect(client.printed == ["fortune Hello"])
     }
 
-    @Test("local-fortune-client given garbage prints ReadCorruptData and exits 3", arguments: [
-        ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x03, 0x41, 0x42, 0x43], "error: ReadCorruptData: "),
-        ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x48], "error: PeerClosedError: "),
-    ] as [([UInt8], String)])
+    @Test(
+        "local-fortune-client given garbage prints ReadCorruptData and exits 3",
+        arguments: [
+            ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x03, 0x41, 0x42, 0x43], "error: ReadCorruptData: "),
+            ([0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x48], "error: PeerClosedError: "),
+        ] as [([UInt8], String)])
     func fortuneClientHostileServer(bytes: [UInt8], expected: String) throws {
         let (server, client, connection) = try fortuneClientOfTestServer("hostile")
         defer { client.stop(); connection.delete(); server.close(); server.delete() }
         connection.write(bytes)
-        connection.disconnectFromServer()   // garbage, or half a frame, then the server goes
+        connection.disconnectFromServer()  // garbage, or half a frame, then the server goes
         spinLoop(timeoutMs: 200) { false }
         #expect(client.exitCode() == 3)
         #expect(client.printed.last?.hasPrefix(expected) == true, "\(client.printed)")
@@ -168,8 +175,9 @@ struct LocalSampleTests {
         #expect(client.exitCode() == 3)
         let line = try #require(client.printed.last)
         // Qt's errorString, then QKit's errorDetail in brackets.
-        #expect(line == "error: ServerNotFoundError: QLocalSocket::connectToServer: Invalid name "
-            + "(connect \(socketDirectory)/\(name): No such file or directory)")
+        #expect(
+            line == "error: ServerNotFoundError: QLocalSocket::connectToServer: Invalid name "
+                + "(connect \(socketDirectory)/\(name): No such file or directory)")
     }
 
     @Test("local-echo's client prints every echoed line, then done")
@@ -205,8 +213,9 @@ struct LocalSampleTests {
         let second = try SampleProcess("local-fortune-server", ["--name", name])
         defer { second.stop() }
         #expect(second.exitCode() == 3)
-        #expect(second.printed.last == "error: AddressInUseError: QLocalServer::listen: Address in use "
-            + "(listen \(socketDirectory)/\(name): Address already in use)")
+        #expect(
+            second.printed.last == "error: AddressInUseError: QLocalServer::listen: Address in use "
+                + "(listen \(socketDirectory)/\(name): Address already in use)")
         first.send(SIGINT)
         #expect(first.exitCode() == 130)
     }
@@ -237,14 +246,16 @@ struct CommandLineTests {
         }
     }
 
-    @Test("bad flags exit 2", arguments: [
-        ("broadcast-sender", ["--address", "not-an-address"]),
-        ("broadcast-receiver", ["--port", "70000"]),
-        ("multicast-receiver", ["--group", "10.0.0.1"]),
-        ("multicast-sender", ["--interface", "no-such-interface0"]),
-        ("udp-echo", ["--client"]),
-        ("local-echo", ["--unknown-flag"]),
-    ])
+    @Test(
+        "bad flags exit 2",
+        arguments: [
+            ("broadcast-sender", ["--address", "not-an-address"]),
+            ("broadcast-receiver", ["--port", "70000"]),
+            ("multicast-receiver", ["--group", "10.0.0.1"]),
+            ("multicast-sender", ["--interface", "no-such-interface0"]),
+            ("udp-echo", ["--client"]),
+            ("local-echo", ["--unknown-flag"]),
+        ])
     func badFlags(sample: String, arguments: [String]) throws {
         let process = try SampleProcess(sample, arguments)
         defer { process.stop() }

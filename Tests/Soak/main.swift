@@ -313,7 +313,9 @@ sampler.timeout.connect {
     samples.append((second, residentKiB(), openDescriptors()))
     if second % 10 == 0 || second == duration {
         let s = samples.last!
-        say("soak: t=\(second)s rss=\(s.rss) KiB fds=\(s.fds) exchanges=\(local.exchanges) udp=\(udp.received)/\(udp.sent) cross-thread=\(home.replies)/\(posted) churned=\(Churn.freed.load(ordering: .relaxed))")
+        say(
+            "soak: t=\(second)s rss=\(s.rss) KiB fds=\(s.fds) exchanges=\(local.exchanges) udp=\(udp.received)/\(udp.sent) cross-thread=\(home.replies)/\(posted) churned=\(Churn.freed.load(ordering: .relaxed))"
+        )
     }
     if second >= duration {
         sampler.stop()
@@ -378,10 +380,16 @@ func report(timerRatio: Double, silentTimers: Int) {
     if silentTimers > 0 && enabled("timers") { fail("\(silentTimers) timers never fired") }
     if growth > 1 { fail("resident memory grew \(fixed(growth)) % after the warm-up (\(settled) → \(late) KiB)") }
     let leaked = endDescriptors.filter { startDescriptors[$0.key] != $0.value }
-    if !leaked.isEmpty { fail("descriptors left open: \(leaked.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
+    if !leaked.isEmpty {
+        fail("descriptors left open: \(leaked.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+    }
 
-    say("soak: local clients \(local.connects) (exchanges \(local.exchanges)), udp \(udp.sent) sent / \(udp.received) received / \(drops) dropped by the kernel, cross-thread \(posted) round trips, \(Churn.freed.load(ordering: .relaxed)) objects churned")
-    say("soak: timers delivered \(fixed(timerRatio * 100)) % of ideal; rss after warm-up \(settled) KiB, at the end \(late) KiB (\(growth >= 0 ? "+" : "")\(fixed(growth)) %); fds after warm-up \(lateFds.min() ?? 0)–\(lateFds.max() ?? 0), at exit \(endFds) (start \(startDescriptors.count))")
+    say(
+        "soak: local clients \(local.connects) (exchanges \(local.exchanges)), udp \(udp.sent) sent / \(udp.received) received / \(drops) dropped by the kernel, cross-thread \(posted) round trips, \(Churn.freed.load(ordering: .relaxed)) objects churned"
+    )
+    say(
+        "soak: timers delivered \(fixed(timerRatio * 100)) % of ideal; rss after warm-up \(settled) KiB, at the end \(late) KiB (\(growth >= 0 ? "+" : "")\(fixed(growth)) %); fds after warm-up \(lateFds.min() ?? 0)–\(lateFds.max() ?? 0), at exit \(endFds) (start \(startDescriptors.count))"
+    )
     say(failures.isEmpty ? "soak: PASS" : "soak: FAIL (\(failures.count) problems)")
     QCoreApplication.exit(failures.isEmpty ? 0 : 1)
 }

@@ -1,5 +1,5 @@
-import QKitTestSupport
 import QCore
+import QKitTestSupport
 import QNetwork
 import Synchronization
 import Testing
@@ -174,7 +174,9 @@ struct UdpFloodTests {
         let expectedTicks = Scale.floodSeconds * 100
         #expect(ticks >= expectedTicks / (Scale.sanitized ? 10 : 2), "timer ticks \(ticks) of ~\(expectedTicks)")
         #expect(longestGapMs < (Scale.sanitized ? 2000 : 500), "longest timer gap \(longestGapMs) ms")
-        print("UDP flood: sent \(sent), received \(received), kernel drops \(drops), timer ticks \(ticks), longest gap \(longestGapMs) ms")
+        print(
+            "UDP flood: sent \(sent), received \(received), kernel drops \(drops), timer ticks \(ticks), longest gap \(longestGapMs) ms"
+        )
     }
 }
 
@@ -237,7 +239,7 @@ struct CrossThreadStormTests {
                 case 0: r.deleteLater()
                 case 1: QMetaObject.invokeMethod(r, type: .queued) { r in r.delete() }
                 case 2:
-                    nonisolated(unsafe) let target = homes[(i / 4 + round) % 2]   // QThread is thread-safe to name
+                    nonisolated(unsafe) let target = homes[(i / 4 + round) % 2]  // QThread is thread-safe to name
                     QMetaObject.invokeMethod(r, type: .queued) { r in r.moveToThread(target) }
                 default: break
                 }
@@ -253,7 +255,9 @@ struct CrossThreadStormTests {
         }
         #expect(counters.violations.load(ordering: .relaxed) == 0, "calls after destroyed")
         #expect(counters.calls.load(ordering: .relaxed) > 0)
-        print("storm: \(Scale.stormRounds) rounds, \(counters.calls.load(ordering: .relaxed)) deliveries, \(counters.violations.load(ordering: .relaxed)) after destroyed")
+        print(
+            "storm: \(Scale.stormRounds) rounds, \(counters.calls.load(ordering: .relaxed)) deliveries, \(counters.violations.load(ordering: .relaxed)) after destroyed"
+        )
     }
 }
 
@@ -289,7 +293,7 @@ struct MovingReceiverTests {
         let poster = Poster(target: receiver, count: count)
         poster.start()
         for hop in 0..<(Scale.full ? 400 : 60) {
-            nonisolated(unsafe) let next = homes[(hop + 1) % 2]   // QThread is thread-safe to name
+            nonisolated(unsafe) let next = homes[(hop + 1) % 2]  // QThread is thread-safe to name
             QMetaObject.invokeMethod(receiver, type: .blockingQueued) { r in r.moveToThread(next) }
         }
         #expect(poster.wait(30_000))

@@ -22,7 +22,9 @@ public func runOnThisThread<T: Sendable>(
     let result = Guarded<T?>(nil)
     // Safe: `body` runs on this thread only (the actor's executor is this thread's loop).
     nonisolated(unsafe) let work = body
-    Task { let value = await actor.run(work); result.withLock { $0 = value } }
+    Task {
+        let value = await actor.run(work); result.withLock { $0 = value }
+    }
     _ = spinLoop(timeoutMs: timeoutMs) { result.withLock { $0 } != nil }
     return result.withLock { $0 }
 }

@@ -132,7 +132,8 @@ public final class QAsyncSink<Element>: @unchecked Sendable {
         }
         return await withTaskCancellationHandler(
             operation: {
-                await withUnsafeContinuation(isolation: actor) { (continuation: UnsafeContinuation<Result<Element?, any Error>, Never>) in
+                await withUnsafeContinuation(isolation: actor) {
+                    (continuation: UnsafeContinuation<Result<Element?, any Error>, Never>) in
                     lock.lock()
                     if let ready = takeReady() {
                         lock.unlock()
@@ -149,7 +150,9 @@ public final class QAsyncSink<Element>: @unchecked Sendable {
 
     /// Resumes the iterator with `result`. Safe: the element leaves the buffer for the one
     /// iterator that takes it (see the class comment).
-    private func hand(_ result: Result<Element?, any Error>, to continuation: UnsafeContinuation<Result<Element?, any Error>, Never>) {
+    private func hand(
+        _ result: Result<Element?, any Error>, to continuation: UnsafeContinuation<Result<Element?, any Error>, Never>
+    ) {
         nonisolated(unsafe) let result = result
         continuation.resume(returning: result)
     }
@@ -198,7 +201,7 @@ extension QAsyncSink {
     /// every `arrival`; at `end` one last `drain`, then the sequence ends; it ends as well
     /// when the object is destroyed. Returns the connections (for `ThreadSubscription`).
     public func follow<Object: QObject>(
-        _ object: Object, arrival: Signal< >, end: Signal< >,
+        _ object: Object, arrival: Signal0, end: Signal0,
         drain: @escaping (Object, QAsyncSink<Element>) -> Void
     ) -> [Connection] {
         drain(object, self)

@@ -43,7 +43,8 @@ public final class ThreadSubscription: @unchecked Sendable {
         guard !taken.isEmpty else { return }
         let handles = UncheckedConnections(taken)
         if let owner, !owner.postingThreadData.isCurrent {
-            owner.postingThreadData.post(PostedEvent(receiver: owner, event: ClosureCallEvent { handles.disconnect() }, priority: 0))
+            owner.postingThreadData.post(
+                PostedEvent(receiver: owner, event: ClosureCallEvent { handles.disconnect() }, priority: 0))
         } else {
             handles.disconnect()
         }

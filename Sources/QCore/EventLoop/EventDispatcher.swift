@@ -117,7 +117,8 @@ final class EventDispatcher {
         var handled = threadData.sendPostedEvents()
 
         // 3. wait (or poll) for sockets and timers.
-        var canWait = flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
+        var canWait =
+            flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
             && mainQueue?.pending != true
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
@@ -128,7 +129,8 @@ final class EventDispatcher {
             event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
             if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else if watchCount + timers.count > 0
-            && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec)) {
+            && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec))
+        {
             passesSincePoll = 0
             // libevent also holds the Unix-signal and main-queue watches; timers are due by
             // the clock (a vDSO read).

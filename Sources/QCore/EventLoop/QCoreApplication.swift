@@ -8,7 +8,7 @@ open class QCoreApplication: QObject {
     private var execLoop: QEventLoop?
     private var aboutToQuitEmitted = false
     /// Emitted once per `exec()` when the application is about to leave its main loop.
-    public let aboutToQuit = Signal< >()
+    public let aboutToQuit = Signal0()
 
     /// Creates the application object; there may be only one alive at a time.
     public init(arguments: [String] = CommandLine.arguments) {

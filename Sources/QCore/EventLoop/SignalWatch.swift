@@ -49,9 +49,12 @@ final class SignalWatch {
         guard let notifier else { return }
         let signal = signalNumber
         // Unowned is safe: the posted event holds its receiver, and skips it once deleted.
-        threadData.post(PostedEvent(receiver: notifier, event: ClosureCallEvent { [unowned notifier] in
-            notifier.activated.emit(signal)
-        }, priority: 0))
+        threadData.post(
+            PostedEvent(
+                receiver: notifier,
+                event: ClosureCallEvent { [unowned notifier] in
+                    notifier.activated.emit(signal)
+                }, priority: 0))
     }
 }
 

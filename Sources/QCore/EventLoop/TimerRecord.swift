@@ -86,7 +86,7 @@ final class TimerRecord {
 
     /// Step 5: sends the QTimerEvent (the queue already holds the next deadline).
     func fire(_ threadData: ThreadData) -> Bool {
-        guard isQueued else { return false }   // a stale second entry
+        guard isQueued else { return false }  // a stale second entry
         isQueued = false
         guard isActive, !inHandler else { return false }
         inHandler = true

@@ -91,12 +91,15 @@ open class QBuffer: QIODevice {
         let first = pendingWritten == 0
         pendingWritten += written
         guard first else { return }
-        threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent { [unowned self] in
-            guard self.isOpen else { return }
-            let total = self.pendingWritten
-            self.pendingWritten = 0
-            self.bytesWritten.emit(total)
-            self.readyRead.emit()
-        }, priority: 0))
+        threadData.post(
+            PostedEvent(
+                receiver: self,
+                event: ClosureCallEvent { [unowned self] in
+                    guard self.isOpen else { return }
+                    let total = self.pendingWritten
+                    self.pendingWritten = 0
+                    self.bytesWritten.emit(total)
+                    self.readyRead.emit()
+                }, priority: 0))
     }
 }

@@ -76,7 +76,7 @@ extension QIODevice {
         let available = readBuffer.count - transactionPos
         let length: Int
         if let index = readBuffer.firstIndex(of: 0x0A, from: transactionPos, limit: limit) {
-            length = index - transactionPos + 1   // the index counts from the buffer's head
+            length = index - transactionPos + 1  // the index counts from the buffer's head
         } else {
             length = min(available, limit)
         }

@@ -30,13 +30,13 @@ open class QIODevice: QObject {
     }
 
     /// Emitted when new data can be read. Qt: `readyRead()`.
-    public let readyRead = Signal< >()
+    public let readyRead = Signal0()
     /// Emitted when bytes were written to the device. Qt: `bytesWritten(qint64)`.
     public let bytesWritten = Signal<Int64>()
     /// Emitted by `close()` before the device closes. Qt: `aboutToClose()`.
-    public let aboutToClose = Signal< >()
+    public let aboutToClose = Signal0()
     /// Emitted when no more data will arrive (the read channel closed). Qt: `readChannelFinished()`.
-    public let readChannelFinished = Signal< >()
+    public let readChannelFinished = Signal0()
 
     /// The current open mode. Qt: `openMode()`.
     public internal(set) var openMode: OpenMode = .notOpen

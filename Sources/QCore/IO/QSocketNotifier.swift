@@ -66,9 +66,12 @@ open class QSocketNotifier: QObject {
             enabled = false
             if wasEnabled {
                 // Delivered in the new thread: posted events follow a moved receiver.
-                threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent { [unowned self] in
-                    self.setEnabled(true)
-                }, priority: 0))
+                threadData.post(
+                    PostedEvent(
+                        receiver: self,
+                        event: ClosureCallEvent { [unowned self] in
+                            self.setEnabled(true)
+                        }, priority: 0))
             }
             return super.event(event)
         default:

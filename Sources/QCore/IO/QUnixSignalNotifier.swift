@@ -33,9 +33,12 @@ open class QUnixSignalNotifier: QObject {
         if event.type == .threadChange {
             for watch in watches { watch.invalidate() }
             watches = []
-            threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent { [unowned self] in
-                self.arm()
-            }, priority: 0))
+            threadData.post(
+                PostedEvent(
+                    receiver: self,
+                    event: ClosureCallEvent { [unowned self] in
+                        self.arm()
+                    }, priority: 0))
         }
         return super.event(event)
     }

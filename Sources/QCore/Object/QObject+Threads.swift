@@ -35,14 +35,17 @@ extension QObject {
         }
         for entry in carried { target.post(entry) }
         if !timers.isEmpty {
-            target.post(PostedEvent(receiver: nil, event: ClosureCallEvent { [weak target] in
-                guard let target else { return }
-                for (object, id, interval, type) in timers where !object.isDeleted && object.threadData === target {
-                    if object.extra?.timerIds.contains(id) == true {
-                        target.dispatcher.registerTimer(object: object, interval: interval, type: type, id: id)
-                    }
-                }
-            }, priority: 0))
+            target.post(
+                PostedEvent(
+                    receiver: nil,
+                    event: ClosureCallEvent { [weak target] in
+                        guard let target else { return }
+                        for (object, id, interval, type) in timers where !object.isDeleted && object.threadData === target {
+                            if object.extra?.timerIds.contains(id) == true {
+                                target.dispatcher.registerTimer(object: object, interval: interval, type: type, id: id)
+                            }
+                        }
+                    }, priority: 0))
         }
         return true
     }
@@ -53,7 +56,9 @@ extension QObject {
         for child in childList { child.sendThreadChange() }
     }
 
-    private func moveSubtree(to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)], moved: inout Set<ObjectIdentifier>) {
+    private func moveSubtree(
+        to target: ThreadData, timers: inout [(QObject, Int, Int, Qt.TimerType)], moved: inout Set<ObjectIdentifier>
+    ) {
         moved.insert(ObjectIdentifier(self))
         if let extra, !extra.timerIds.isEmpty, let dispatcher = threadData.dispatcherStorage {
             for id in extra.timerIds {

@@ -5,7 +5,9 @@ public enum QMetaObject {
     /// A queued call is dropped if `object` is deleted first. Returns false if nothing was
     /// done. Qt: `QMetaObject::invokeMethod(obj, functor, type)`.
     @discardableResult
-    public static func invokeMethod(_ object: QObject, type: ConnectionType = .auto, _ body: @escaping @Sendable () -> Void) -> Bool {
+    public static func invokeMethod(_ object: QObject, type: ConnectionType = .auto, _ body: @escaping @Sendable () -> Void)
+        -> Bool
+    {
         if object.isDeleted { return false }
         let data = object.postingThreadData
         switch type {

@@ -151,9 +151,11 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     init(box: SlotBox<repeat each Arg>, args: repeat each Arg) {
         self.args = (repeat each args)
         // Capture-free and built here, in specialised code: no allocation, no generic dispatch.
-        super.init(connection: box, runner: { event in
-            unsafeDowncast(event, to: SignalCallEvent<repeat each Arg>.self).run()
-        })
+        super.init(
+            connection: box,
+            runner: { event in
+                unsafeDowncast(event, to: SignalCallEvent<repeat each Arg>.self).run()
+            })
     }
 
     /// Dropped if the receiver (or context) was destroyed first; still delivered after a
@@ -285,5 +287,6 @@ func describe(_ object: QObject) -> String {
     return name.isEmpty ? "\(type(of: object))" : "\(type(of: object)) '\(name)'"
 }
 
-/// A zero-argument signal (Swift does not parse `Signal<>`).
+/// A zero-argument signal, `Signal< >`. Qt: a signal declared with no parameters.
+// swift-format-ignore
 public typealias Signal0 = Signal< >

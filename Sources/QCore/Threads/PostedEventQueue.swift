@@ -15,7 +15,8 @@ extension ThreadData {
         var toWake: EventDispatcherWaker?
         postLock.lock()
         if entry.event.type == .quit, let receiver = entry.receiver,
-            postedEvents.contains(where: { $0.receiver === receiver && $0.event.type == .quit }) {
+            postedEvents.contains(where: { $0.receiver === receiver && $0.event.type == .quit })
+        {
             // Qt compresses a second pending Quit for the same receiver.
             postLock.unlock()
             return
@@ -65,7 +66,8 @@ extension ThreadData {
         var matching: [PostedEvent] = []
         postLock.withLock {
             postedEvents.removeAll { entry in
-                let hit = (receiver == nil || entry.receiver === receiver)
+                let hit =
+                    (receiver == nil || entry.receiver === receiver)
                     && (type == nil || entry.event.type == type!)
                 if hit { matching.append(entry) }
                 return hit

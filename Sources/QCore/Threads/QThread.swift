@@ -18,9 +18,9 @@ open class QThread: QObject {
     private var handle: pthread_t?
 
     /// Emitted from the new thread before `run()`. Qt: `QThread::started()`.
-    public let started = Signal< >()
+    public let started = Signal0()
     /// Emitted from the thread after `run()` returns. Qt: `QThread::finished()`.
-    public let finished = Signal< >()
+    public let finished = Signal0()
 
     /// Creates a thread object (not started).
     public override init(parent: QObject? = nil) {
@@ -60,7 +60,9 @@ open class QThread: QObject {
         }
         guard ok else { return }
         finishedCondition.reset()
-        if let old = stateLock.withLock({ () -> pthread_t? in defer { handle = nil }; return handle }) {
+        if let old = stateLock.withLock({ () -> pthread_t? in
+            defer { handle = nil }; return handle
+        }) {
             pthread_join(old, nil)
         }
         var thread = pthread_t()
@@ -99,10 +101,13 @@ open class QThread: QObject {
         let loop = QEventLoop()
         // An exit() between the check above and the loop starting finds no loop to stop: the
         // loop's first pass looks at the flag again (exit() sets it before stopping loops).
-        managed.post(PostedEvent(receiver: loop, event: ClosureCallEvent { [unowned self, unowned loop] in
-            let late = self.stateLock.withLock { self.exitRequested ? self.pendingExitCode : nil }
-            if let late { loop.exit(late) }
-        }, priority: 0))
+        managed.post(
+            PostedEvent(
+                receiver: loop,
+                event: ClosureCallEvent { [unowned self, unowned loop] in
+                    let late = self.stateLock.withLock { self.exitRequested ? self.pendingExitCode : nil }
+                    if let late { loop.exit(late) }
+                }, priority: 0))
         let code = loop.exec()
         stateLock.withLock { exitRequested = false }
         return code

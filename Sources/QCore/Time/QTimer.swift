@@ -2,7 +2,7 @@
 /// the owning thread runs its event loop.
 open class QTimer: QObject {
     /// Emitted when the timer fires. Qt: `QTimer::timeout()`.
-    public let timeout = Signal< >()
+    public let timeout = Signal0()
     private var id = -1
     private var intervalStorage = 0
 

@@ -29,9 +29,9 @@ open class QLocalServer: QObject {
 
     /// Emitted for each accepted connection (from the loop, or inside `waitForNewConnection`).
     /// Qt: `newConnection()`.
-    public let newConnection = Signal< >()
+    public let newConnection = Signal0()
     /// Emitted by `close()` once listening stopped (ends `connections`); QKit-internal.
-    let listeningEnded = Signal< >()
+    let listeningEnded = Signal0()
 
     /// The name given to `listen`; empty when not listening. Qt: `serverName()`.
     public internal(set) var serverName = ""
@@ -119,8 +119,9 @@ open class QLocalServer: QObject {
         let abstract = socketOptions.contains(.abstractNamespace)
         let full = LocalName.fullName(name, abstract: abstract)
         guard let (address, _) = LocalName.address(name, abstract: abstract) else {
-            return fail(.hostNotFound, "QLocalServer::listen: Name error",
-                        detail: "listen \(full): longer than \(LocalName.maximumLength) bytes")
+            return fail(
+                .hostNotFound, "QLocalServer::listen: Name error",
+                detail: "listen \(full): longer than \(LocalName.maximumLength) bytes")
         }
         let descriptor: Int32
         do {
@@ -187,8 +188,9 @@ open class QLocalServer: QObject {
             return false
         }
         guard descriptor >= 0 else {
-            return fail(.unknownSocket, "QLocalServer::listen: Unknown error \(EBADF)",
-                        detail: "listen on descriptor \(descriptor): not a descriptor")
+            return fail(
+                .unknownSocket, "QLocalServer::listen: Unknown error \(EBADF)",
+                detail: "listen on descriptor \(descriptor): not a descriptor")
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         fd = descriptor

@@ -45,8 +45,9 @@ extension QLocalSocket {
     public func send(_ data: [UInt8], isolation: isolated (any Actor)? = #isolation) async throws {
         qkitAssertAffinity("send")
         guard state == .connected, write(data) == Int64(data.count) else {
-            throw failure(.operation, "QLocalSocket::write: Operation not permitted when socket is in this state",
-                          detail: "send: the socket is not connected")
+            throw failure(
+                .operation, "QLocalSocket::write: Operation not permitted when socket is in this state",
+                detail: "send: the socket is not connected")
         }
         if bytesToWrite == 0 { return }
         let result = await suspend(msecs: -1, timeoutError: nil) { socket, resolve in
@@ -141,15 +142,19 @@ extension QLocalSocket {
             waiting.cleanup = { [unowned timer] in timer.delete() }
             waiting.connections = watch(self) { waiting.resolve($0) }
             // A socket destroyed meanwhile ends the wait too (its timer goes with it).
-            waiting.connections.append(destroyed.connect { _ in
-                waiting.resolve(QLocalSocketError(code: .unknownSocket, errorString: "Unknown error",
-                                                  errorDetail: "the socket was destroyed while an async call waited"))
-            })
+            waiting.connections.append(
+                destroyed.connect { _ in
+                    waiting.resolve(
+                        QLocalSocketError(
+                            code: .unknownSocket, errorString: "Unknown error",
+                            errorDetail: "the socket was destroyed while an async call waited"))
+                })
             timer.isSingleShot = true
             timer.timeout.connect(receiver: self) { socket in
                 if let timeoutError {
-                    socket.report(timeoutError, "QLocalSocket: Socket operation timed out",
-                                  detail: "waitForReadyRead on \(socket.fullServerName): no data within \(msecs) ms")
+                    socket.report(
+                        timeoutError, "QLocalSocket: Socket operation timed out",
+                        detail: "waitForReadyRead on \(socket.fullServerName): no data within \(msecs) ms")
                 }
                 waiting.resolve(socket.failure(.socketTimeout, "QLocalSocket: Socket operation timed out", detail: "timed out"))
             }

@@ -83,8 +83,9 @@ extension QLocalSocket {
             let ready = Posix.poll(fd, read: true, write: false, timeoutMs: Int(left))
             if ready == 0 {
                 if deadline.hasExpired {
-                    report(.socketTimeout, "QLocalSocket: Socket operation timed out",
-                           detail: "waitForReadyRead on \(fullServerName): no data within \(msecs) ms")
+                    report(
+                        .socketTimeout, "QLocalSocket: Socket operation timed out",
+                        detail: "waitForReadyRead on \(fullServerName): no data within \(msecs) ms")
                     return false
                 }
                 continue

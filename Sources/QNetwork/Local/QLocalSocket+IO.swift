@@ -31,7 +31,10 @@ extension QLocalSocket {
         var total = 0
         var peerGone = false
         // Each read lands straight in the read buffer's tail: one copy from the kernel.
-        enum Outcome { case data(Int), endOfStream, wouldBlock, failed }
+        enum Outcome {
+            case data(Int)
+            case endOfStream, wouldBlock, failed
+        }
         while true {
             var room = readChunk
             if readBufferSize > 0 {
@@ -85,7 +88,6 @@ extension QLocalSocket {
         readyRead.emit()
         emittingReadyRead = false
     }
-
 
     /// Peer closed: errorOccurred(PeerClosedError) (still Connected) → Closing → Unconnected →
     /// readChannelFinished → disconnected. Received data stays readable; the device stays open.

@@ -48,9 +48,9 @@ public final class QLocalSocket: QIODevice {
     }
 
     /// Emitted when connected. Qt: `connected()`.
-    public let connected = Signal< >()
+    public let connected = Signal0()
     /// Emitted when disconnected (Qt 4 docs' "disconnectedFromServer" never existed). Qt: `disconnected()`.
-    public let disconnected = Signal< >()
+    public let disconnected = Signal0()
     /// Emitted on an error, after `error`/`errorString` are set. Qt: `errorOccurred()` (Qt 4: `error()`).
     public let errorOccurred = Signal<LocalSocketError>()
     /// Emitted when the state really changes, with `state` already updated. Qt: `stateChanged()`.
@@ -181,7 +181,8 @@ public final class QLocalSocket: QIODevice {
         setState(.connecting)
         let abstract = socketOptions.contains(.abstractNamespace)
         guard let (address, full) = LocalName.address(serverName, abstract: abstract) else {
-            let why = serverName.isEmpty
+            let why =
+                serverName.isEmpty
                 ? "the name is empty" : "\(serverName): the path is longer than \(LocalName.maximumLength) bytes"
             return failConnect(.serverNotFound, "QLocalSocket::connectToServer: Invalid name", detail: "connect: \(why)")
         }
@@ -264,7 +265,9 @@ public final class QLocalSocket: QIODevice {
     /// Takes over an open descriptor in `socketState` (Connected by default); false for a
     /// negative descriptor. Qt: `setSocketDescriptor()`.
     @discardableResult
-    public func setSocketDescriptor(_ descriptor: Int32, _ socketState: LocalSocketState = .connected, _ mode: OpenMode = .readWrite) -> Bool {
+    public func setSocketDescriptor(
+        _ descriptor: Int32, _ socketState: LocalSocketState = .connected, _ mode: OpenMode = .readWrite
+    ) -> Bool {
         guard descriptor >= 0 else { return false }
         if fd >= 0 { abort() }
         fd = descriptor

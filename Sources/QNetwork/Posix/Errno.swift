@@ -48,12 +48,12 @@ enum SyscallOperation: String, Sendable {
 /// `SyscallFaults`, reported through `errno` as the kernel would.
 @inline(__always)
 func perform<T: BinaryInteger>(_ operation: SyscallOperation, on fd: Int32, _ call: () -> T) -> T {
-#if DEBUG
+    #if DEBUG
     if let code = SyscallFaults.take(operation, on: fd) {
         errno = code
         return -1
     }
-#endif
+    #endif
     return call()
 }
 

@@ -74,7 +74,8 @@ extension Posix {
             header.msg_hdr.msg_controllen = scratch.controlSize
             scratch.headers[i] = header
         }
-        let result = try syscall(.recvmmsg, on: fd, { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
+        let result = try syscall(
+            .recvmmsg, on: fd, { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
         guard let received = result.value else { return [] }
         var out: [BatchedDatagram] = []
         out.reserveCapacity(Int(received))
@@ -101,7 +102,6 @@ struct MultiMessageHeader {
     var msg_hdr = msghdr()
     var msg_len: UInt32 = 0
 }
-
 
 /// One datagram of a batch to send: its bytes and its destination (nil: the connected peer).
 struct OutgoingDatagram {
@@ -132,7 +132,8 @@ extension Posix {
         for (i, datagram) in datagrams.prefix(count).enumerated() {
             // Safe: the caller keeps every datagram's bytes alive until this call returns, and
             // the kernel only reads them.
-            iovecs[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: datagram.bytes.baseAddress), iov_len: datagram.bytes.count)
+            iovecs[i] = iovec(
+                iov_base: UnsafeMutableRawPointer(mutating: datagram.bytes.baseAddress), iov_len: datagram.bytes.count)
             var header = MultiMessageHeader()
             header.msg_hdr.msg_iov = iovecs + i
             header.msg_hdr.msg_iovlen = 1

@@ -25,10 +25,13 @@ struct SendControl {
 extension Posix {
     /// Sends one datagram with per-datagram control messages. The corresponding C function
     /// is `sendmsg`.
-    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?, control: SendControl) throws(Errno) -> IOResult<Int> {
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, to address: SocketAddress?, control: SendControl)
+        throws(Errno) -> IOResult<Int>
+    {
         // Room for two control messages: an int and the larger packet-info struct.
         let capacity = 2 * controlSpace(MemoryLayout<IPv6PacketInfo>.size)
-        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: MemoryLayout<cmsghdr>.alignment) { (raw) throws(Errno) in
+        return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: MemoryLayout<cmsghdr>.alignment) {
+            (raw) throws(Errno) in
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             var used = 0
             func append<T>(_ level: Int32, _ type: Int32, _ value: T) {

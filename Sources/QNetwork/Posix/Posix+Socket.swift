@@ -9,7 +9,8 @@ import Glibc
 enum Posix {
     /// Creates a socket. The corresponding C function is `socket`.
     static func openSocket(domain: Int32, type: Int32, protocol proto: Int32 = 0) throws(Errno) -> Int32 {
-        try syscallOrThrow(.socket, on: -1, { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
+        try syscallOrThrow(
+            .socket, on: -1, { Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto) })
     }
 
     /// Closes a descriptor. Its result is not acted on: Linux frees the descriptor even when
@@ -17,10 +18,10 @@ enum Posix {
     /// The corresponding C function is `close`.
     static func close(_ fd: Int32) {
         let result = Glibc.close(fd)
-#if DEBUG
+        #if DEBUG
         // A planned failure is reported after the real close, as Linux reports EIO.
         _ = perform(.close, on: fd) { result }
-#endif
+        #endif
     }
 
     /// Binds. The corresponding C function is `bind`.
@@ -52,7 +53,9 @@ enum Posix {
     /// Accepts one connection (non-blocking, close-on-exec); nil when none is pending.
     /// The corresponding C function is `accept4`.
     static func acceptConnection(_ fd: Int32) throws(Errno) -> Int32? {
-        try syscall(.accept, on: fd, { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }).value
+        try syscall(
+            .accept, on: fd, { cqkit_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)) }
+        ).value
     }
 
     /// Sets an integer option. The corresponding C function is `setsockopt`.
@@ -145,4 +148,3 @@ enum Posix {
         }
     }
 }
-

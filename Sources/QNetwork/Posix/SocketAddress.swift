@@ -17,11 +17,15 @@ enum SocketAddress: Equatable {
         switch self {
         case .ipv4(var a):
             return try withUnsafePointer(to: &a) { (p) throws(E) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in try body(sp, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in
+                    try body(sp, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         case .ipv6(var a):
             return try withUnsafePointer(to: &a) { (p) throws(E) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in try body(sp, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sp) throws(E) in
+                    try body(sp, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         case .unix(let path):
             var a = sockaddr_un()

@@ -23,7 +23,9 @@ enum SyscallFaults {
     private static let fired = Atomic<Int>(0)
 
     /// Plans a failure of `operation`. Qt has no counterpart.
-    static func inject(_ code: Int32, into operation: SyscallOperation, on descriptor: Int32? = nil, after skip: Int = 0, times: Int = 1) {
+    static func inject(
+        _ code: Int32, into operation: SyscallOperation, on descriptor: Int32? = nil, after skip: Int = 0, times: Int = 1
+    ) {
         plans.withLock { $0.append(Fault(operation: operation, descriptor: descriptor, skip: skip, times: times, code: code)) }
         armed.store(true, ordering: .releasing)
     }
@@ -42,7 +44,10 @@ enum SyscallFaults {
     static func take(_ operation: SyscallOperation, on descriptor: Int32) -> Int32? {
         guard armed.load(ordering: .acquiring) else { return nil }
         let code: Int32? = plans.withLock { plans in
-            guard let i = plans.firstIndex(where: { $0.operation == operation && ($0.descriptor == nil || $0.descriptor == descriptor) })
+            guard
+                let i = plans.firstIndex(where: {
+                    $0.operation == operation && ($0.descriptor == nil || $0.descriptor == descriptor)
+                })
             else { return nil }
             if plans[i].skip > 0 {
                 plans[i].skip -= 1

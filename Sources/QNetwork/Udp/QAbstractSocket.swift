@@ -4,12 +4,12 @@
 /// sockets. QKit provides the UDP subclass, `QUdpSocket`.
 open class QAbstractSocket: QIODevice {
     /// Emitted after the host lookup (at once for an IP literal). Qt: `hostFound()`.
-    public let hostFound = Signal< >()
+    public let hostFound = Signal0()
     /// Emitted when the connection is established. Qt: `connected()`.
-    public let connected = Signal< >()
+    public let connected = Signal0()
     /// Emitted when the socket has been disconnected (and, as Qt does, when a bound UDP
     /// socket is closed). Qt: `disconnected()`.
-    public let disconnected = Signal< >()
+    public let disconnected = Signal0()
     /// Emitted when the state changes, with the new state already set. Qt: `stateChanged()`.
     public let stateChanged = Signal<SocketState>()
     /// Emitted when an error occurs, after `error`/`errorString` are set. Qt: `errorOccurred()`
@@ -84,7 +84,9 @@ open class QAbstractSocket: QIODevice {
     func refreshLocalAddress() {
         guard fd >= 0, let address = try? Posix.localAddress(fd) else { return }
         (localAddress, localPort) = address.hostAndPort
-        if family == AF_INET6, case .ipv6(let a) = address, QHostAddress(ipv6: withUnsafeBytes(of: a.sin6_addr) { Array($0) }) == .anyIPv6 {
+        if family == AF_INET6, case .ipv6(let a) = address,
+            QHostAddress(ipv6: withUnsafeBytes(of: a.sin6_addr) { Array($0) }) == .anyIPv6
+        {
             if dualStack { localAddress = .any }
         }
     }

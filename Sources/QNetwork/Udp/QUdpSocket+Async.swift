@@ -40,8 +40,9 @@ extension QUdpSocket {
                         _ = socket.receive(into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
                     }
                     if socket.errorCount != errorBefore && socket.error != .temporary {
-                        sink.finish(throwing: QSocketError(
-                            code: socket.error, errorString: socket.errorString, errorDetail: socket.errorDetail))
+                        sink.finish(
+                            throwing: QSocketError(
+                                code: socket.error, errorString: socket.errorString, errorDetail: socket.errorDetail))
                     }
                 }
             }

@@ -54,13 +54,16 @@ extension QUdpSocket {
                         for i in offset..<(offset + n) { bytesWritten.emit(Int64(outgoing[i].bytes.count)) }
                         offset += n
                     case .wouldBlock:
-                        report(.temporary, "Unable to send a datagram",
-                               detail: "send to \(describeDestination(run[run.startIndex + offset])): the send buffer is full")
+                        report(
+                            .temporary, "Unable to send a datagram",
+                            detail: "send to \(describeDestination(run[run.startIndex + offset])): the send buffer is full")
                         return (offset, true)
                     }
                 } catch {
                     let (code, text) = SocketErrors.forSend(error)
-                    report(code, text, detail: SocketErrors.detail("send to", describeDestination(run[run.startIndex + offset]), error))
+                    report(
+                        code, text,
+                        detail: SocketErrors.detail("send to", describeDestination(run[run.startIndex + offset]), error))
                     return (offset, true)
                 }
             }

@@ -12,7 +12,8 @@ extension QUdpSocket {
     public func connectToHost(_ host: QHostAddress, _ port: UInt16, _ mode: OpenMode = .readWrite) {
         qkitAssertAffinity("connectToHost")
         guard state == .unconnected || state == .bound else {
-            qkitWarning("QAbstractSocket::connectToHost() called when already looking up or connecting/connected to \"\(peerName)\"")
+            qkitWarning(
+                "QAbstractSocket::connectToHost() called when already looking up or connecting/connected to \"\(peerName)\"")
             report(.operation, "Trying to connect while connection is in progress")
             return
         }
@@ -109,7 +110,6 @@ extension QUdpSocket {
         return Int64(Posix.bytesAvailable(fd))
     }
 
-
     var hasPendingDatagramsQuietly: Bool { fd >= 0 && pendingSize() != nil }
 
     // MARK: waiting (no event loop needed)
@@ -125,8 +125,9 @@ extension QUdpSocket {
         }
         let ready = Posix.poll(fd, read: true, write: false, timeoutMs: msecs)
         guard ready & Int16(POLLIN) != 0 else {
-            report(.socketTimeout, "Network operation timed out",
-                   detail: "waitForReadyRead: no datagram within \(msecs) ms on \(localAddress):\(localPort)")
+            report(
+                .socketTimeout, "Network operation timed out",
+                detail: "waitForReadyRead: no datagram within \(msecs) ms on \(localAddress):\(localPort)")
             return false
         }
         readNotifier?.setEnabled(false)

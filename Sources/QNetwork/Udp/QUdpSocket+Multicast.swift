@@ -33,7 +33,9 @@ extension QUdpSocket {
             return false
         }
         if group.protocol == .ipv4 && family == AF_INET6 {
-            qkitWarning("QUdpSocket::\(name)() cannot use an IPv4 group on a socket bound to \(localAddress) (bind to QHostAddress.anyIPv4)")
+            qkitWarning(
+                "QUdpSocket::\(name)() cannot use an IPv4 group on a socket bound to \(localAddress) (bind to QHostAddress.anyIPv4)"
+            )
             return false
         }
         guard group.isMulticast else { return false }
@@ -41,13 +43,15 @@ extension QUdpSocket {
         if let v4 = group.toIPv4Address(), group.protocol == .ipv4 {
             let request = IPv4MembershipRequest(
                 imr_multiaddr: in_addr(s_addr: v4.bigEndian), imr_address: in_addr(s_addr: 0), imr_ifindex: index)
-            return (try? Posix.setOption(fd, Int32(IPPROTO_IP), join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, value: request)) != nil
+            return (try? Posix.setOption(fd, Int32(IPPROTO_IP), join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, value: request))
+                != nil
         }
         var request = ipv6_mreq()
         let bytes = group.toIPv6Address()
         withUnsafeMutableBytes(of: &request.ipv6mr_multiaddr) { raw in for i in 0..<16 { raw[i] = bytes[i] } }
         request.ipv6mr_interface = UInt32(index)
-        return (try? Posix.setOption(fd, Int32(IPPROTO_IPV6), join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, value: request)) != nil
+        return (try? Posix.setOption(fd, Int32(IPPROTO_IPV6), join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, value: request))
+            != nil
     }
 
     /// The interface for outgoing multicast (invalid when unset or unbound).
@@ -72,7 +76,8 @@ extension QUdpSocket {
             // The kernel may answer with just the local address (struct in_addr).
             let address = QHostAddress(ipv4: UInt32(bigEndian: request.imr_multiaddr.s_addr))
             guard address != .anyIPv4 else { return QNetworkInterface() }
-            return QNetworkInterface.allInterfaces().first { $0.addressEntries.contains { $0.ip == address } } ?? QNetworkInterface()
+            return QNetworkInterface.allInterfaces().first { $0.addressEntries.contains { $0.ip == address } }
+                ?? QNetworkInterface()
         }
         set {
             guard fd >= 0 else {

@@ -28,11 +28,12 @@ extension QUdpSocket {
         _ data: UnsafeRawBufferPointer, to target: SocketAddress?, control: SendControl? = nil, subject: () -> String
     ) -> Int64 {
         do {
-            let result = if let control, !control.isEmpty {
-                try Posix.send(fd, data, to: target, control: control)
-            } else {
-                try Posix.send(fd, data, to: target)
-            }
+            let result =
+                if let control, !control.isEmpty {
+                    try Posix.send(fd, data, to: target, control: control)
+                } else {
+                    try Posix.send(fd, data, to: target)
+                }
             switch result {
             case .done(let n):
                 bytesWritten.emit(Int64(n))

@@ -34,7 +34,9 @@ public final class QUdpSocket: QAbstractSocket {
         qkitAssertAffinity("bind")
         guard state == .unconnected else {
             // Qt warns and re-emits the error the socket already has, unchanged.
-            qkitWarning("QUdpSocket::bind() called on a socket that is not unconnected (\(qkitDescription) is bound to \(localAddress):\(localPort))")
+            qkitWarning(
+                "QUdpSocket::bind() called on a socket that is not unconnected (\(qkitDescription) is bound to \(localAddress):\(localPort))"
+            )
             errorOccurred.emit(error)
             return false
         }
@@ -91,7 +93,9 @@ public final class QUdpSocket: QAbstractSocket {
         if !v4 {
             dualStack = address.protocol == .any
             // Which families the socket receives depends on it: a failure fails the bind.
-            guard setRequiredOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, dualStack ? 0 : 1, "IPV6_V6ONLY", subject) else { return false }
+            guard setRequiredOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, dualStack ? 0 : 1, "IPV6_V6ONLY", subject) else {
+                return false
+            }
             // These three only add facts to received datagrams (destination, hop limit); as in
             // Qt's engine, a socket that lacks them still works, so their failure is ignored.
             try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, 1)
@@ -108,7 +112,8 @@ public final class QUdpSocket: QAbstractSocket {
 
     /// Sets an option the bind depends on; on failure the descriptor is closed, the error
     /// reported (`errorOccurred`, still Unconnected), and false returned.
-    private func setRequiredOption(_ level: Int32, _ name: Int32, _ value: Int32, _ optionName: String, _ subject: String) -> Bool {
+    private func setRequiredOption(_ level: Int32, _ name: Int32, _ value: Int32, _ optionName: String, _ subject: String) -> Bool
+    {
         do {
             try Posix.setOption(fd, level, name, value)
             return true
