@@ -93,6 +93,30 @@ struct ThreadTests {
         #expect(t.wait(3000))
     }
 
+    @Test("a blocking-queued call whose receiver is deleted before its turn returns without running")
+    func blockingQueuedToDeletedReceiver() {
+        let t = QThread()
+        let receiver = ThreadProbe()
+        receiver.moveToThread(t)
+        t.start()
+        let sender = Emitter()
+        sender.value.connect(context: receiver, type: .blockingQueued) { [unowned receiver] v in receiver.record(v) }
+        // Queued ahead of the emission, and slow: the blocking call is queued behind it while
+        // the receiver still lives, and the receiver is gone when that call's turn comes.
+        QMetaObject.invokeMethod(receiver, type: .queued) { r in
+            _ = WaitCondition().wait(msecs: 50)
+            r.delete()
+        }
+        let pending = Guarded(false)
+        QMetaObject.invokeMethod(receiver, type: .queued) { _ in pending.withLock { $0 = true } }
+        sender.value.emit(7)  // returns: the dropped call's release wakes the emitter
+        #expect(receiver.values.withLock { $0 }.isEmpty)
+        #expect(QMetaObject.invokeMethod(receiver, type: .blockingQueued) { r in r.record(8) } == false)
+        t.quit()
+        #expect(t.wait(3000))
+        #expect(pending.withLock { $0 } == false, "calls queued behind the deletion are dropped")
+    }
+
     @Test("invokeMethod runs a closure in the object's thread")
     func invokeMethodCrossThread() {
         let t = QThread()

@@ -18,20 +18,10 @@ public enum QMetaObject {
         case .auto, .queued:
             data.post(PostedEvent(receiver: object, event: ClosureCallEvent(body), priority: 0))
         case .blockingQueued:
-            if data.isCurrent {
-                Diagnostics.misuse(
-                    "QMetaObject::invokeMethod: dead lock detected: blocking-queued call to \(describe(object)) "
-                        + "in its own thread (\(data.debugName))")
-            }
-            let waiter = WaitCondition()
-            do {
-                // The call's last reference is the queue's: if it is dropped (object deleted
-                // first) its deinit wakes us.
-                let call = ClosureCallEvent(body)
-                call.waiter = waiter
-                data.post(PostedEvent(receiver: object, event: call, priority: 0))
-            }
-            _ = waiter.wait(msecs: -1)
+            data.postAndWait(
+                ClosureCallEvent(body), receiver: object,
+                deadlock: "QMetaObject::invokeMethod: dead lock detected: blocking-queued call to \(describe(object)) "
+                    + "in its own thread (\(data.debugName))")
         }
         return true
     }

@@ -235,15 +235,10 @@ extension SignalBase {
             target.post(PostedEvent(receiver: nil, event: call, priority: 0))
             return
         }
-        if target.isCurrent {
-            Diagnostics.misuse(
-                "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
-                    + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
-        }
-        let waiter = WaitCondition()
-        call.waiter = waiter
-        target.post(PostedEvent(receiver: nil, event: call, priority: 0))
-        _ = waiter.wait(msecs: -1)
+        target.postAndWait(
+            call, receiver: nil,
+            deadlock: "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
+                + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
     }
 }
 
