@@ -54,12 +54,9 @@ public final class Signal<each Arg>: SignalBase {
                     let token = me
                     if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == token }) {
                         // Direct: sender() answers for this connection while the slot runs.
-                        let saved = receiverData._withUnsafeGuaranteedRef { data in
-                            defer { data.currentConnectionRaw = raw }
-                            return data.currentConnectionRaw
-                        }
+                        let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
                         box.slot.call(repeat each args)
-                        receiverData._withUnsafeGuaranteedRef { $0.currentConnectionRaw = saved }
+                        scope.end()
                     } else {
                         queueFromEmission(raw, repeat each args)
                     }
@@ -185,10 +182,9 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
                 if life & LifeToken.filteredBit != 0, let receiver = box.receiver, receiver.filtersStopCall(self) {
                     return
                 }
-                let saved = data.currentConnectionRaw
-                data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
+                let scope = SenderScope(data: data, connection: Unmanaged.passUnretained(box).toOpaque())
                 box.slot.call(repeat each args)
-                data.currentConnectionRaw = saved
+                scope.end()
             }
         }
     }
@@ -259,9 +255,15 @@ struct SenderScope {
         } else {
             data = ThreadData.current
         }
+        self.init(data: data, connection: Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// The scope of `connection`'s slot on `data`'s thread (the caller knows the thread).
+    @inlinable @inline(__always)
+    init(data: ThreadData, connection: UnsafeMutableRawPointer) {
         self.data = data
         saved = data.currentConnectionRaw
-        data.currentConnectionRaw = Unmanaged.passUnretained(box).toOpaque()
+        data.currentConnectionRaw = connection
     }
 
     @inlinable @inline(__always)
