@@ -258,4 +258,24 @@ struct EmissionTests {
         s.emit(1); s.emit(2)
         #expect(calls == [1])
     }
+
+    @Test("a Connection handle does not keep its signal, or what the slot captures, alive")
+    func handleDoesNotKeepSignal() {
+        final class Payload {
+            let freed: () -> Void
+            init(_ freed: @escaping () -> Void) { self.freed = freed }
+            deinit { freed() }
+        }
+        var freed = false
+        var handle: Connection?
+        do {
+            let signal = Signal<Int>()
+            let payload = Payload { freed = true }
+            handle = signal.connect { _ in _ = payload }
+            #expect(handle?.isConnected == true)
+        }
+        #expect(freed, "the signal and its slot went with their last owner")
+        #expect(handle?.isValid == true && handle?.isConnected == false)
+        #expect(handle?.disconnect() == false)
+    }
 }

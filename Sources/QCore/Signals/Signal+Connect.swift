@@ -139,7 +139,9 @@ extension MethodKey {
 /// refused. It names the connection by id, so a slot may capture its own handle without a
 /// reference cycle, and it never keeps the receiver alive.
 public struct Connection {
-    private let signal: SignalBase?
+    /// Weak: a handle does not keep its signal, or what the signal's slots capture, alive.
+    private weak var signal: SignalBase?
+    /// The connection's id on that signal; 0 when `connect` made none.
     private let id: UInt64
 
     @usableFromInline
@@ -149,7 +151,7 @@ public struct Connection {
     }
 
     /// Whether `connect` made a connection at all.
-    public var isValid: Bool { signal != nil }
+    public var isValid: Bool { id != 0 }
 
     /// True while the connection exists. Qt: `operator bool`.
     public var isConnected: Bool { signal?.liveConnection(id: id) != nil }
