@@ -54,7 +54,8 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        // recvmmsg and accept4, which Glibc's Swift module leaves out (GNU extensions).
+        // recvmmsg, sendmmsg and accept4, which Glibc's Swift module leaves out (GNU extensions), and
+        // the CMSG alignment macros.
         .systemLibrary(name: "CQKitNet", path: "Sources/CQKitNet"),
         .target(
             name: "QNetwork",
