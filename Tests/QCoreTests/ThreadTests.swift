@@ -79,14 +79,21 @@ struct ThreadTests {
         #expect(t.wait(3000))
     }
 
-    @Test("a blocking-queued call waits until the slot in the other thread has run")
-    func blockingQueued() {
+    /// A started thread, a receiver living in it, and a sender in this thread whose signal is
+    /// connected blocking-queued to the receiver's `record`.
+    func blockingQueuedPair() -> (QThread, ThreadProbe, Emitter) {
         let t = QThread()
         let receiver = ThreadProbe()
         receiver.moveToThread(t)
         t.start()
         let sender = Emitter()
         sender.value.connect(context: receiver, type: .blockingQueued) { [unowned receiver] v in receiver.record(v) }
+        return (t, receiver, sender)
+    }
+
+    @Test("a blocking-queued call waits until the slot in the other thread has run")
+    func blockingQueued() {
+        let (t, receiver, sender) = blockingQueuedPair()
         sender.value.emit(42)
         #expect(receiver.values.withLock { $0 } == [42])
         t.quit()
@@ -95,12 +102,7 @@ struct ThreadTests {
 
     @Test("a blocking-queued call whose receiver is deleted before its turn returns without running")
     func blockingQueuedToDeletedReceiver() {
-        let t = QThread()
-        let receiver = ThreadProbe()
-        receiver.moveToThread(t)
-        t.start()
-        let sender = Emitter()
-        sender.value.connect(context: receiver, type: .blockingQueued) { [unowned receiver] v in receiver.record(v) }
+        let (t, receiver, sender) = blockingQueuedPair()
         // Queued ahead of the emission, and slow: the blocking call is queued behind it while
         // the receiver still lives, and the receiver is gone when that call's turn comes.
         QMetaObject.invokeMethod(receiver, type: .queued) { r in

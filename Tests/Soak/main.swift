@@ -76,7 +76,7 @@ func kernelDrops(port: UInt16) -> Int {
     while fgets(&line, Int32(line.count), file) != nil {
         let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let fields = text.split(separator: " ")
-        if fields.count >= 13, fields[1].hasSuffix(wanted) { return Int(fields[12].trimmingCharacters()) ?? 0 }
+        if fields.count >= 13, fields[1].hasSuffix(wanted) { return Int(fields[12].digits) ?? 0 }
     }
     return 0
 }
@@ -86,7 +86,8 @@ extension String {
 }
 
 extension Substring {
-    func trimmingCharacters() -> String { String(filter { $0.isNumber }) }
+    /// The field's digits (drops the line's trailing newline).
+    var digits: String { String(filter { $0.isNumber }) }
 }
 
 /// Raises the descriptor limit to what 1,000 clients need (two ends each).

@@ -4,7 +4,7 @@ import CFuzzDriver
 import Glibc
 #endif
 
-/// One fuzz input's bytes.
+/// What libFuzzer calls with each input (its bytes and their count); returns 0.
 public typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, UInt) -> Int32
 
 /// Runs libFuzzer on `callback` with this process's arguments (libFuzzer's flags and corpus
