@@ -96,8 +96,9 @@ public final class QUdpSocket: QAbstractSocket {
             guard setRequiredOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, dualStack ? 0 : 1, "IPV6_V6ONLY", subject) else {
                 return false
             }
-            // These three only add facts to received datagrams (destination, hop limit); as in
-            // Qt's engine, a socket that lacks them still works, so their failure is ignored.
+            // The RECV options here and IP_PKTINFO/IP_RECVTTL below only add facts to received
+            // datagrams (destination, hop limit); as in Qt's engine, a socket that lacks them
+            // still works, so their failure is ignored.
             try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, 1)
             try? Posix.setOption(fd, Int32(IPPROTO_IPV6), IPV6_RECVHOPLIMIT, 1)
         }
