@@ -101,12 +101,15 @@ open class QThread: QObject {
         let loop = QEventLoop()
         // An exit() between the check above and the loop starting finds no loop to stop: the
         // loop's first pass looks at the flag again (exit() sets it before stopping loops).
+        // The call holds the loop weakly and has no receiver: when exit() ends the loop before
+        // that pass, the call stays queued, and holding the loop would have made a cycle (the
+        // loop holds this thread's data, whose queue would hold the loop) that kept both alive.
         managed.post(
             PostedEvent(
-                receiver: loop,
-                event: ClosureCallEvent { [unowned self, unowned loop] in
+                receiver: nil,
+                event: ClosureCallEvent { [unowned self, weak loop] in
                     let late = self.stateLock.withLock { self.exitRequested ? self.pendingExitCode : nil }
-                    if let late { loop.exit(late) }
+                    if let late, let loop { loop.exit(late) }
                 }, priority: 0))
         let code = loop.exec()
         stateLock.withLock { exitRequested = false }
