@@ -21,7 +21,7 @@ public final class QThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         guard thread != nil else {
             Diagnostics.misuse("QThreadExecutor: a job was enqueued for \(name), which has been destroyed; it would never run")
         }
-        data.post(PostedEvent(receiver: nil, event: JobEvent(UnownedJob(job), on: self), priority: 0))
+        data.post(.call(JobEvent(UnownedJob(job), on: self)))
     }
 
     /// This executor as the runtime stores it (for an actor's `unownedExecutor`).

@@ -17,7 +17,7 @@ public final class ThreadSubscription: @unchecked Sendable {
         let subscription = ThreadSubscription(owner: owner)
         let run: @Sendable () -> Void = { subscription.keep(install()) }
         if let owner, !owner.postingThreadData.isCurrent {
-            owner.postingThreadData.post(PostedEvent(receiver: owner, event: ClosureCallEvent(run), priority: 0))
+            owner.postingThreadData.post(.call(ClosureCallEvent(to: owner, run)))
         } else {
             run()
         }
@@ -44,7 +44,7 @@ public final class ThreadSubscription: @unchecked Sendable {
         let handles = UncheckedConnections(taken)
         if let owner, !owner.postingThreadData.isCurrent {
             owner.postingThreadData.post(
-                PostedEvent(receiver: owner, event: ClosureCallEvent { handles.disconnect() }, priority: 0))
+                .call(ClosureCallEvent(to: owner) { handles.disconnect() }))
         } else {
             handles.disconnect()
         }

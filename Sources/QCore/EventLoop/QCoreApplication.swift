@@ -116,7 +116,7 @@ open class QCoreApplication: QObject {
     /// loop, higher priority first, FIFO within a priority.
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
         unowned(unsafe) let data = receiver.postingThreadData
-        data.post(PostedEvent(receiver: receiver, event: event, priority: priority))
+        data.post(.event(event, receiver: receiver, priority: priority))
     }
 
     /// Delivers `event` now (filters, then `event()`); returns the handler's result.

@@ -50,11 +50,10 @@ final class SignalWatch {
         let signal = signalNumber
         // Unowned is safe: the posted event holds its receiver, and skips it once deleted.
         threadData.post(
-            PostedEvent(
-                receiver: notifier,
-                event: ClosureCallEvent { [unowned notifier] in
+            .call(
+                ClosureCallEvent(to: notifier) { [unowned notifier] in
                     notifier.activated.emit(signal)
-                }, priority: 0))
+                }))
     }
 }
 

@@ -112,39 +112,3 @@ final class DeferredDeleteEvent: QEvent {
         super.init(.deferredDelete)
     }
 }
-
-/// A posted call (Qt's `QMetaCallEvent`: a queued slot, `invokeMethod`, QThread's quit). With
-/// a receiver, the receiver's event filters see it first and may stop it (`filtersStopCall`);
-/// then it runs. Without one it runs as it is on the target thread.
-@usableFromInline
-class QueuedCallEvent: QEvent {
-    /// A blocking-queued emitter waiting for this call: woken when the call is released,
-    /// whether it ran or was dropped (so a dropped call never deadlocks its emitter).
-    @exclusivity(unchecked) var waiter: WaitCondition?
-    /// Runs the call; built by the (specialised) code that queued it, capturing nothing.
-    @usableFromInline let runner: ((QueuedCallEvent) -> Void)?
-    /// The connection of a queued signal call (nil for plain posted closures).
-    @usableFromInline let connection: ConnectionBase?
-
-    @usableFromInline
-    init(connection: ConnectionBase? = nil, runner: ((QueuedCallEvent) -> Void)? = nil) {
-        self.connection = connection
-        self.runner = runner
-        super.init(.metaCall)
-    }
-
-    deinit { waiter?.signal() }
-
-    @usableFromInline
-    func invoke() { runner?(self) }
-}
-
-/// A posted closure bound to an optional guard connection (dropped if its context died).
-final class ClosureCallEvent: QueuedCallEvent {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) {
-        self.body = body
-        super.init()
-    }
-    override func invoke() { body() }
-}

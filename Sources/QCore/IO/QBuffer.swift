@@ -92,14 +92,13 @@ open class QBuffer: QIODevice {
         pendingWritten += written
         guard first else { return }
         threadData.post(
-            PostedEvent(
-                receiver: self,
-                event: ClosureCallEvent { [unowned self] in
+            .call(
+                ClosureCallEvent(to: self) { [unowned self] in
                     guard self.isOpen else { return }
                     let total = self.pendingWritten
                     self.pendingWritten = 0
                     self.bytesWritten.emit(total)
                     self.readyRead.emit()
-                }, priority: 0))
+                }))
     }
 }

@@ -67,11 +67,10 @@ open class QSocketNotifier: QObject {
             if wasEnabled {
                 // Delivered in the new thread: posted events follow a moved receiver.
                 threadData.post(
-                    PostedEvent(
-                        receiver: self,
-                        event: ClosureCallEvent { [unowned self] in
+                    .call(
+                        ClosureCallEvent(to: self) { [unowned self] in
                             self.setEnabled(true)
-                        }, priority: 0))
+                        }))
             }
             return super.event(event)
         default:

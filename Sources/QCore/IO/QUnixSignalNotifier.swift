@@ -34,11 +34,10 @@ open class QUnixSignalNotifier: QObject {
             for watch in watches { watch.invalidate() }
             watches = []
             threadData.post(
-                PostedEvent(
-                    receiver: self,
-                    event: ClosureCallEvent { [unowned self] in
+                .call(
+                    ClosureCallEvent(to: self) { [unowned self] in
                         self.arm()
-                    }, priority: 0))
+                    }))
         }
         return super.event(event)
     }

@@ -29,7 +29,7 @@ extension QObject {
         if deleteLaterPosted.exchange(true, ordering: .acquiringAndReleasing) { return }
         let data = postingThreadData
         let level = data.isCurrent ? data.loopLevel + data.scopeLevel : 0
-        data.post(PostedEvent(receiver: self, event: DeferredDeleteEvent(loopLevel: level), priority: 0))
+        data.post(.event(DeferredDeleteEvent(loopLevel: level), receiver: self, priority: 0))
     }
 
     /// Qt's destructor sequence (destroyed, disconnects, children depth-first, ChildRemoved to the parent).

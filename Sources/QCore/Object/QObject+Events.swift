@@ -8,12 +8,9 @@ extension QObject {
             if let childEvent = event as? QChildEvent { self.childEvent(childEvent) }
         case .deferredDelete:
             delete()
-        case .metaCall:
-            if let call = event as? QueuedCallEvent {
-                call.invoke()
-                call.waiter?.signal()
-            }
-        case .threadChange:
+        case .metaCall, .threadChange:
+            // A posted call never reaches here: it is delivered by its own rule
+            // (`QueuedCallEvent.deliver(on:)`), its receiver's filters seeing it first.
             break
         default:
             if event.type.rawValue >= QEvent.EventType.user.rawValue {

@@ -7,7 +7,7 @@ extension QObject {
 
     /// Runs `body` from this object's thread's event loop (dropped if the object is deleted first).
     public func qkitPost(_ body: @escaping () -> Void) {
-        threadData.post(PostedEvent(receiver: self, event: ClosureCallEvent(body), priority: 0))
+        threadData.post(.call(ClosureCallEvent(to: self, body)))
     }
 
     /// "Type 'name'" for messages.

@@ -25,27 +25,25 @@ extension QObject {
         var moved = Set<ObjectIdentifier>()
         moveSubtree(to: target, timers: &timers, moved: &moved)
         // Already-posted events move along now (not when the old thread next drains).
-        var carried: [PostedEvent] = []
-        source.postLock.withLock {
-            source.postedEvents.removeAll { entry in
-                guard let r = entry.receiver, moved.contains(ObjectIdentifier(r)) else { return false }
-                carried.append(entry)
-                return true
+        let carried = source.postLock.withLock {
+            defer { source.queueChanged() }
+            return source.postedEvents.extract { entry in
+                guard let r = entry.receiver else { return false }
+                return moved.contains(ObjectIdentifier(r))
             }
         }
         for entry in carried { target.post(entry) }
         if !timers.isEmpty {
             target.post(
-                PostedEvent(
-                    receiver: nil,
-                    event: ClosureCallEvent { [weak target] in
+                .call(
+                    ClosureCallEvent { [weak target] in
                         guard let target else { return }
                         for (object, id, interval, type) in timers where !object.isDeleted && object.threadData === target {
                             if object.extra?.timerIds.contains(id) == true {
                                 target.dispatcher.registerTimer(object: object, interval: interval, type: type, id: id)
                             }
                         }
-                    }, priority: 0))
+                    }))
         }
         return true
     }

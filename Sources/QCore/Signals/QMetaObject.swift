@@ -16,10 +16,10 @@ public enum QMetaObject {
         case .auto where data.isCurrent:
             body()
         case .auto, .queued:
-            data.post(PostedEvent(receiver: object, event: ClosureCallEvent(body), priority: 0))
+            data.post(.call(ClosureCallEvent(to: object, body)))
         case .blockingQueued:
             data.postAndWait(
-                ClosureCallEvent(body), receiver: object,
+                ClosureCallEvent(to: object, body),
                 deadlock: "QMetaObject::invokeMethod: dead lock detected: blocking-queued call to \(describe(object)) "
                     + "in its own thread (\(data.debugName))")
         }

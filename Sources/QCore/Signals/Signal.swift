@@ -155,47 +155,15 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
             })
     }
 
-    /// Dropped if the receiver (or context) was destroyed first; still delivered after a
-    /// disconnect or the sender's destruction (then sender() is nil).
+    /// The slot call alone: `QueuedCallEvent.deliver(on:)` has checked the receiver and set
+    /// `sender()`. Still delivered after a disconnect or the sender's destruction (then
+    /// sender() is nil).
     @inlinable
     func run() {
-        // Safe: this event retains its connection until it is released after delivery.
+        // Safe: this event retains its connection until it is freed after delivery.
         Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
-            guard !box.receiverGone.load(ordering: .acquiring) else { return }
-            // One load answers both: has the receiver begun to die, has it event filters?
-            let life = box.receiverLife?.bits.load(ordering: .acquiring) ?? 0
-            guard life & LifeToken.endedBit == 0 else { return }
-            let bits = box.receiverThreadBits.load(ordering: .acquiring)
-            guard bits != 0 else {
-                // A receiver-less queued closure: no sender to track.
-                box.slot.call(repeat each args)
-                return
-            }
-            // Safe: the connection's receiverThreadRef retains this ThreadData.
-            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { data in
-                guard data.token.load(ordering: .relaxed) == currentThreadToken() else {
-                    // The receiver moved to another thread after the post: follow it.
-                    followReceiver()
-                    return
-                }
-                // As in Qt, the call is a MetaCall event for its receiver: its filters see it first.
-                if life & LifeToken.filteredBit != 0, let receiver = box.receiver, receiver.filtersStopCall(self) {
-                    return
-                }
-                let scope = SenderScope(data: data, connection: Unmanaged.passUnretained(box).toOpaque())
-                box.slot.call(repeat each args)
-                scope.end()
-            }
+            box.slot.call(repeat each args)
         }
-    }
-}
-
-extension QueuedCallEvent {
-    /// Re-posts this call to the thread its receiver lives in now.
-    @usableFromInline
-    func followReceiver() {
-        guard let target = connection?.receiverThread else { return }
-        target.post(PostedEvent(receiver: nil, event: self, priority: 0))
     }
 }
 
@@ -206,35 +174,6 @@ extension SignalBase {
             "Signal<\(argumentTypes)>: cannot queue a call to "
                 + "\(box.receiver.map(describe) ?? "a context") in another thread: the signal's arguments "
                 + "are not Sendable. Emit from the receiver's thread or make the arguments Sendable.")
-    }
-
-    /// Posts a queued call to its receiver's thread; for blocking-queued, waits for it.
-    @usableFromInline
-    func postQueuedCall(_ call: consuming QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
-        let bits = box.receiverThreadBits.load(ordering: .acquiring)
-        if !blocking && bits != 0 {
-            // The hot path. Safe: the connection's receiverThreadRef keeps this ThreadData alive;
-            // it changes only when the receiver moves, and the old thread data outlives the move.
-            let entry = PostedEvent(receiver: nil, event: call, priority: 0)
-            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
-                $0.post(entry)
-            }
-            return
-        }
-        let target: ThreadData
-        if bits != 0 {
-            target = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
-        } else {
-            target = owner?.threadData ?? ThreadData.current
-        }
-        guard blocking else {
-            target.post(PostedEvent(receiver: nil, event: call, priority: 0))
-            return
-        }
-        target.postAndWait(
-            call, receiver: nil,
-            deadlock: "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
-                + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
     }
 }
 
@@ -260,7 +199,7 @@ struct SenderScope {
 
     /// The scope of `connection`'s slot on `data`'s thread (the caller knows the thread).
     @inlinable @inline(__always)
-    init(data: ThreadData, connection: UnsafeMutableRawPointer) {
+    init(data: ThreadData, connection: UnsafeMutableRawPointer?) {
         self.data = data
         saved = data.currentConnectionRaw
         data.currentConnectionRaw = connection

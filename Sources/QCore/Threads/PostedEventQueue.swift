@@ -1,9 +1,39 @@
-/// One entry of a thread's posted-event queue (Qt's `QPostEvent`).
-struct PostedEvent {
-    /// The receiver, retained until delivery; nil for an internal call run as it is.
-    var receiver: QObject?
-    var event: QEvent
-    var priority: Int
+/// One entry of a thread's posted queue (Qt's `QPostEvent`): an event for an object, or a
+/// queued call. Events go through `QCoreApplication.notify`; calls through their own rule,
+/// `QueuedCallEvent.deliver(on:)`.
+enum PostedItem {
+    /// An event for `receiver` (retained until delivery), with its posting priority.
+    case event(QEvent, receiver: QObject, priority: Int)
+    /// A queued call (priority 0, as Qt posts them).
+    case call(QueuedCallEvent)
+
+    /// The object the entry is addressed to: an event's receiver, or the object a call was
+    /// posted to (a signal call finds its receiver through its connection: nil here).
+    var receiver: QObject? {
+        switch self {
+        case .event(_, let receiver, _): receiver
+        case .call(let call): call.object
+        }
+    }
+
+    var type: QEvent.EventType {
+        switch self {
+        case .event(let event, _, _): event.type
+        case .call: .metaCall
+        }
+    }
+
+    var priority: Int {
+        switch self {
+        case .event(_, _, let priority): priority
+        case .call: 0
+        }
+    }
+
+    /// True when the entry is addressed to `object`, and of `type` if one is given.
+    func matches(_ object: QObject?, _ type: QEvent.EventType?) -> Bool {
+        (object == nil || receiver === object) && (type == nil || self.type == type!)
+    }
 }
 
 extension ThreadData {
@@ -11,23 +41,33 @@ extension ThreadData {
     /// about to block) waiting for events: a loop that is running finds the entry before it
     /// blocks, so a post to a busy thread makes no syscall.
     /// Higher priority goes first; equal priority keeps FIFO order.
-    func post(_ entry: consuming PostedEvent) {
+    func post(_ entry: consuming PostedItem) {
+        // Taken apart and rebuilt by moves: reading the entry in place would copy it (two retains).
+        switch consume entry {
+        case .event(let event, let receiver, let priority):
+            let quit = event.type == .quit
+            enqueue(.event(event, receiver: receiver, priority: priority), priority: priority, quitFor: quit ? receiver : nil)
+        case .call(let call):
+            enqueue(.call(call), priority: 0, quitFor: nil)
+        }
+    }
+
+    private func enqueue(_ entry: consuming PostedItem, priority: Int, quitFor: QObject?) {
         var toWake: EventDispatcherWaker?
         postLock.lock()
-        if entry.event.type == .quit, let receiver = entry.receiver,
-            postedEvents.contains(where: { $0.receiver === receiver && $0.event.type == .quit })
-        {
+        if let quitFor, postedEvents.contains(where: { $0.matches(quitFor, .quit) }) {
             // Qt compresses a second pending Quit for the same receiver.
             postLock.unlock()
             return
         }
-        // Read the last priority in place (`last` would copy the entry: two retains).
-        if !postedEvents.isEmpty && postedEvents[postedEvents.count - 1].priority < entry.priority {
-            var index = postedEvents.count
-            while index > 0 && postedEvents[index - 1].priority < entry.priority { index -= 1 }
-            postedEvents.insert(entry, at: index)
-        } else {
+        if postedEvents.isEmpty || priority <= tailPriority {
             postedEvents.append(entry)
+            tailPriority = priority
+        } else {
+            // Sorted by priority, so only a higher priority than the last entry's moves up.
+            var index = postedEvents.count
+            while index > 0 && postedEvents.priority(at: index - 1) < priority { index -= 1 }
+            postedEvents.insert(entry, at: index)
         }
         if loopSleeping, let waker, !isCurrent {
             loopSleeping = false
@@ -37,23 +77,30 @@ extension ThreadData {
         toWake?.wake()
     }
 
+    /// Sets `tailPriority` after entries were taken out of the queue (postLock held).
+    func queueChanged() {
+        tailPriority = postedEvents.isEmpty ? 0 : postedEvents.priority(at: postedEvents.count - 1)
+    }
+
     /// Step 2 of a dispatcher iteration: delivers the events that were queued when it started
     /// (events posted meanwhile wait for the next iteration). Returns whether it delivered any.
     @discardableResult
     func sendPostedEvents() -> Bool {
+        // Swap, not copy: each queue keeps one owner, so appending to it never copies it.
+        var batch = PostedQueue()
         postLock.lock()
-        var batch = postedEvents
-        postedEvents = spareEvents
+        swap(&batch, &postedEvents)
+        swap(&postedEvents, &spareEvents)
         loopSleeping = false
         postLock.unlock()
         var delivered = false
         if !batch.isEmpty {
-            batch.withUnsafeBufferPointer { entries in
-                // Borrow each entry in place: no copy, no reference counting per event.
-                for i in entries.indices where deliver(entries.baseAddress.unsafelyUnwrapped + i) { delivered = true }
+            // Each entry is moved out and handed over: no reference counting per entry, and
+            // an entry is freed as soon as it was delivered (Qt deletes each posted event then).
+            while let entry = batch.popFirst() {
+                if deliver(entry) { delivered = true }
             }
-            batch.removeAll(keepingCapacity: true)
-            spareEvents = batch
+            swap(&spareEvents, &batch)
         }
         if !heldDeferredDeletes.isEmpty, releaseHeldDeferredDeletes(receiver: nil) { delivered = true }
         return delivered
@@ -63,21 +110,15 @@ extension ThreadData {
     @discardableResult
     func sendPostedEvents(receiver: QObject?, type: QEvent.EventType?) -> Bool {
         if receiver == nil && type == nil { return sendPostedEvents() }
-        var matching: [PostedEvent] = []
-        postLock.withLock {
-            postedEvents.removeAll { entry in
-                let hit =
-                    (receiver == nil || entry.receiver === receiver)
-                    && (type == nil || entry.event.type == type!)
-                if hit { matching.append(entry) }
-                return hit
-            }
+        let matching = postLock.withLock {
+            defer { queueChanged() }
+            return postedEvents.extract { $0.matches(receiver, type) }
         }
         let forcing = type == .deferredDelete
         if forcing { forceDeferredDeletes = true }
         defer { if forcing { forceDeferredDeletes = false } }
         var delivered = false
-        for var entry in matching where withUnsafePointer(to: &entry, { deliver($0) }) { delivered = true }
+        for entry in matching where deliver(entry) { delivered = true }
         if type == nil || type == .deferredDelete {
             if releaseHeldDeferredDeletes(receiver: receiver) { delivered = true }
         }
@@ -87,9 +128,10 @@ extension ThreadData {
     /// Drops the pending events of `receiver` (of one type, or all).
     func removePostedEvents(receiver: QObject, type: QEvent.EventType?) {
         postLock.withLock {
-            postedEvents.removeAll { $0.receiver === receiver && (type == nil || $0.event.type == type!) }
+            _ = postedEvents.extract { $0.matches(receiver, type) }
+            queueChanged()
         }
-        heldDeferredDeletes.removeAll { $0.receiver === receiver && (type == nil || type == .deferredDelete) }
+        heldDeferredDeletes.removeAll { $0.matches(receiver, type) }
     }
 
     /// Delivers held DeferredDelete events whose loop level has now been left.
@@ -98,11 +140,10 @@ extension ThreadData {
         var index = 0
         while index < heldDeferredDeletes.count {
             let entry = heldDeferredDeletes[index]
-            let mine = receiver == nil || entry.receiver === receiver
-            if mine, let event = entry.event as? DeferredDeleteEvent, deferredDeleteAllowed(event) {
-                heldDeferredDeletes.remove(at: index)
-                var held = entry
-                if withUnsafePointer(to: &held, { deliver($0) }) { delivered = true }
+            if entry.matches(receiver, nil), case .event(let event as DeferredDeleteEvent, _, _) = entry,
+                deferredDeleteAllowed(event)
+            {
+                if deliver(heldDeferredDeletes.remove(at: index)) { delivered = true }
             } else {
                 index += 1
             }
@@ -118,43 +159,30 @@ extension ThreadData {
     }
 
     /// Delivers one entry on the owning thread. Returns whether it reached a handler.
-    private func deliver(_ entryPointer: UnsafePointer<PostedEvent>) -> Bool {
-        guard let receiver = entryPointer.pointee.receiver else {
-            // Receiver-less entries are always queued calls (internal posts only).
-            // Safe: the batch array keeps the event alive until the whole batch is done.
-            let call = unsafeDowncast(entryPointer.pointee.event, to: QueuedCallEvent.self)
+    private func deliver(_ entry: consuming PostedItem) -> Bool {
+        switch consume entry {
+        case .call(let call):
             scopeLevel += 1
-            call.invoke()
+            defer { scopeLevel -= 1 }
+            return call.deliver(on: self)
+        case .event(let event, let receiver, let priority):
+            // Atomic read (compared as an address, no reference counting): a receiver that
+            // moved away may be moving again in its new thread.
+            if receiver.threadDataBits.load(ordering: .acquiring) != UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) {
+                // The receiver moved to another thread after the post: its events move along
+                // (its new thread drops them if it was deleted there).
+                receiver.postingThreadData.post(.event(event, receiver: receiver, priority: priority))
+                return false
+            }
+            if receiver.isDeleted { return false }
+            if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
+                heldDeferredDeletes.append(.event(event, receiver: receiver, priority: priority))
+                return false
+            }
+            scopeLevel += 1
+            _ = QCoreApplication.notify(receiver, event)
             scopeLevel -= 1
-            call.waiter?.signal()
             return true
         }
-        // Atomic read (compared as an address, no reference counting): a receiver that moved
-        // away may be moving again in its new thread.
-        if receiver.threadDataBits.load(ordering: .acquiring) != UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) {
-            let home = receiver.postingThreadData
-            // The receiver moved to another thread after the post: its events move along
-            // (its new thread drops them if it was deleted there).
-            home.post(entryPointer.pointee)
-            return false
-        }
-        if receiver.isDeleted { return false }
-        // The entry is read in place (the batch keeps it alive): no copy per event.
-        let event = entryPointer.pointee.event
-        if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
-            heldDeferredDeletes.append(entryPointer.pointee)
-            return false
-        }
-        scopeLevel += 1
-        if event.type == .metaCall, let call = event as? QueuedCallEvent {
-            // A posted call: the receiver's filters, then the call (the same rule as a queued
-            // signal call's, in SignalCallEvent.run).
-            if !receiver.filtersStopCall(call) { call.invoke() }
-            call.waiter?.signal()
-        } else {
-            _ = QCoreApplication.notify(receiver, event)
-        }
-        scopeLevel -= 1
-        return true
     }
 }

@@ -105,12 +105,11 @@ open class QThread: QObject {
         // that pass, the call stays queued, and holding the loop would have made a cycle (the
         // loop holds this thread's data, whose queue would hold the loop) that kept both alive.
         managed.post(
-            PostedEvent(
-                receiver: nil,
-                event: ClosureCallEvent { [unowned self, weak loop] in
+            .call(
+                ClosureCallEvent { [unowned self, weak loop] in
                     let late = self.stateLock.withLock { self.exitRequested ? self.pendingExitCode : nil }
                     if let late, let loop { loop.exit(late) }
-                }, priority: 0))
+                }))
         let code = loop.exec()
         stateLock.withLock { exitRequested = false }
         return code

@@ -32,14 +32,17 @@ final class ThreadData: @unchecked Sendable {
     /// A ChildAdded event kept for reuse (object creation is hot).
     @exclusivity(unchecked) var spareChildEvent: QChildEvent?
     /// DeferredDelete events whose loop level has not been left yet.
-    var heldDeferredDeletes: [PostedEvent] = []
+    var heldDeferredDeletes: [PostedItem] = []
     /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
     var forceDeferredDeletes = false
 
     // --- shared state, guarded by `postLock` ---
     let postLock = PThreadLock()
-    @exclusivity(unchecked) var postedEvents: [PostedEvent] = []
-    @exclusivity(unchecked) var spareEvents: [PostedEvent] = []
+    @exclusivity(unchecked) var postedEvents = PostedQueue()
+    /// The priority of the last queued entry: the lowest, as the queue is sorted by priority.
+    @exclusivity(unchecked) var tailPriority = 0
+    /// The emptied queue of the last delivery, kept for its storage.
+    @exclusivity(unchecked) var spareEvents = PostedQueue()
     /// Set when the loop found nothing queued and is about to block; the next post clears it
     /// and wakes the loop.
     @exclusivity(unchecked) var loopSleeping = false

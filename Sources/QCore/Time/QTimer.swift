@@ -106,9 +106,9 @@ open class QTimer: QObject {
         let interval = clamped(msec, for: context)
         if interval == 0 {
             if let context {
-                context.postingThreadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(body), priority: 0))
+                context.postingThreadData.post(.call(ClosureCallEvent(to: context, body)))
             } else {
-                ThreadData.current.post(PostedEvent(receiver: nil, event: ClosureCallEvent(body), priority: 0))
+                ThreadData.current.post(.call(ClosureCallEvent(body)))
             }
             return
         }
@@ -123,7 +123,7 @@ open class QTimer: QObject {
             timer.begin(interval, timerType)
         }
         if let context, !context.postingThreadData.isCurrent {
-            context.postingThreadData.post(PostedEvent(receiver: context, event: ClosureCallEvent(start), priority: 0))
+            context.postingThreadData.post(.call(ClosureCallEvent(to: context, start)))
         } else {
             start()
         }

@@ -1,0 +1,98 @@
+/// The storage of a thread's posted queue: entries in posting order, moved in by `append`
+/// and moved out by `popFirst`, so no entry is copied on the way (swift-collections' Deque
+/// copies an appended element: a retain and a release of its event and receiver per post).
+/// Not thread-safe: `ThreadData` guards the posting queue with its `postLock`.
+struct PostedQueue: ~Copyable {
+    private var base: UnsafeMutablePointer<PostedItem>?
+    private var capacity = 0
+    /// Entries before `head` have been moved out; entries `head..<end` are live.
+    private var head = 0
+    private var end = 0
+
+    init() {}
+
+    deinit {
+        // Safe: exactly the entries head..<end are initialised.
+        base?.advanced(by: head).deinitialize(count: end - head)
+        base?.deallocate()
+    }
+
+    var isEmpty: Bool { head == end }
+    var count: Int { end - head }
+
+    /// Queues `entry` last (moved in).
+    mutating func append(_ entry: consuming PostedItem) {
+        if end == capacity { grow() }
+        // Safe: grow() left room at `end`, which is uninitialised.
+        base.unsafelyUnwrapped.advanced(by: end).initialize(to: entry)
+        end += 1
+    }
+
+    /// Queues `entry` at `index` (0 is first), moving the later entries one place on.
+    mutating func insert(_ entry: consuming PostedItem, at index: Int) {
+        precondition(index >= 0 && index <= count, "PostedQueue.insert: index out of range")
+        if end == capacity { grow() }
+        // Safe: entries slot..<end are initialised and there is room for one more at `end`.
+        let slot = base.unsafelyUnwrapped.advanced(by: head + index)
+        (slot + 1).moveInitialize(from: slot, count: end - head - index)
+        slot.initialize(to: entry)
+        end += 1
+    }
+
+    /// Takes the first entry out (moved out), or nil when the queue is empty.
+    mutating func popFirst() -> PostedItem? {
+        guard head < end else { return nil }
+        // Safe: `head` is initialised; it is left uninitialised and skipped from now on.
+        let entry = base.unsafelyUnwrapped.advanced(by: head).move()
+        head += 1
+        if head == end { head = 0; end = 0 }
+        return entry
+    }
+
+    /// The priority of the entry at `index`, read in place.
+    func priority(at index: Int) -> Int {
+        // Safe: the index is checked against the live range.
+        precondition(index >= 0 && index < count, "PostedQueue.priority: index out of range")
+        return base.unsafelyUnwrapped[head + index].priority
+    }
+
+    /// True when an entry satisfies `predicate` (each is read in place).
+    func contains(where predicate: (borrowing PostedItem) -> Bool) -> Bool {
+        for i in head..<end where predicate(base.unsafelyUnwrapped[i]) { return true }
+        return false
+    }
+
+    /// Takes out the entries that satisfy `predicate`, in order; the others keep theirs.
+    mutating func extract(where predicate: (borrowing PostedItem) -> Bool) -> [PostedItem] {
+        var taken: [PostedItem] = []
+        var kept = head
+        for i in head..<end {
+            // Safe: i is live; an entry is moved either into `taken` or down to `kept`.
+            let slot = base.unsafelyUnwrapped.advanced(by: i)
+            if predicate(slot.pointee) {
+                taken.append(slot.move())
+            } else {
+                if kept != i { base.unsafelyUnwrapped.advanced(by: kept).moveInitialize(from: slot, count: 1) }
+                kept += 1
+            }
+        }
+        end = kept
+        if head == end { head = 0; end = 0 }
+        return taken
+    }
+
+    private mutating func grow() {
+        let live = end - head
+        let newCapacity = max(16, live * 2)
+        let grown = UnsafeMutablePointer<PostedItem>.allocate(capacity: newCapacity)
+        if let base {
+            // Safe: moves the live entries head..<end into the new storage, then frees the old.
+            grown.moveInitialize(from: base.advanced(by: head), count: live)
+            base.deallocate()
+        }
+        base = grown
+        capacity = newCapacity
+        head = 0
+        end = live
+    }
+}

@@ -1,0 +1,147 @@
+/// A posted call (Qt's `QMetaCallEvent`): a queued or blocking-queued signal call, an
+/// `invokeMethod`, an executor job or one of QKit's own calls. Every kind is delivered by the
+/// one rule in `deliver(on:)` and releases a blocking caller in one place, `release()`.
+///
+/// A call finds its receiver in one of two ways: a signal call through its `connection`
+/// (which never retains the receiver), a call posted to an object through `object` (retained
+/// until delivery, as a posted event's receiver is). A call with neither runs as it is.
+@usableFromInline
+class QueuedCallEvent: QEvent {
+    /// A blocking-queued caller waiting for this call: woken by `release()`, whether the call
+    /// ran or was dropped (so a dropped call never deadlocks its caller).
+    @exclusivity(unchecked) var waiter: WaitCondition?
+    /// Runs the call; built by the (specialised) code that queued it, capturing nothing.
+    @usableFromInline let runner: ((QueuedCallEvent) -> Void)?
+    /// The connection of a queued signal call.
+    @usableFromInline let connection: ConnectionBase?
+    /// The object a call was posted to (`invokeMethod`, QKit's internal calls to an object).
+    let object: QObject?
+
+    @usableFromInline
+    init(connection: ConnectionBase? = nil, object: QObject? = nil, runner: ((QueuedCallEvent) -> Void)? = nil) {
+        self.connection = connection
+        self.object = object
+        self.runner = runner
+        super.init(.metaCall)
+    }
+
+    deinit { release() }
+
+    /// The call's body, without any check (the rule is `deliver(on:)`).
+    @usableFromInline
+    func invoke() { runner?(self) }
+
+    /// Wakes a blocking caller once: after the call ran, when it was dropped, or when the
+    /// call is freed unrun (its queue was cleared).
+    final func release() {
+        guard let waiter else { return }
+        self.waiter = nil
+        waiter.signal()
+    }
+
+    /// The delivery rule of every posted call, on the thread `data` belongs to:
+    /// 1. a call whose receiver was destroyed is dropped;
+    /// 2. a call whose receiver moved to another thread follows it there;
+    /// 3. the receiver's event filters see the call first, as a MetaCall event, and may stop it;
+    /// 4. the call runs, a signal call with `sender()` answering its connection.
+    /// Then a blocking caller is released. Returns whether the call ran.
+    final func deliver(on data: ThreadData) -> Bool {
+        let here = UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque())
+        var scopeConnection: UnsafeMutableRawPointer?
+        if let connection {
+            // Safe: this call retains its connection until it is freed after delivery.
+            guard !connection.receiverGone.load(ordering: .acquiring) else { return drop() }
+            // One load answers both: has the receiver begun to die, has it event filters?
+            let life = connection.receiverLife?.bits.load(ordering: .acquiring) ?? 0
+            guard life & LifeToken.endedBit == 0 else { return drop() }
+            let bits = connection.receiverThreadBits.load(ordering: .acquiring)
+            if bits != 0 {
+                guard bits == here else { return follow(connection.receiverThread) }
+                if life & LifeToken.filteredBit != 0, let receiver = connection.receiver, receiver.filtersStopCall(self) {
+                    return drop()
+                }
+                scopeConnection = Unmanaged.passUnretained(connection).toOpaque()
+            }
+            // bits == 0: a receiver-less queued closure, no receiver to check, no sender.
+        } else if let object {
+            // Atomic read (compared as an address): a receiver that moved away may be moving
+            // again in its new thread.
+            guard object.threadDataBits.load(ordering: .acquiring) == here else { return follow(object.postingThreadData) }
+            guard !object.isDeleted else { return drop() }
+            if object.filtersStopCall(self) { return drop() }
+        }
+        let scope = SenderScope(data: data, connection: scopeConnection)
+        invoke()
+        scope.end()
+        release()
+        return true
+    }
+
+    private func drop() -> Bool {
+        release()
+        return false
+    }
+
+    /// Re-posts this call to the thread its receiver lives in now (its waiter still waits).
+    private func follow(_ target: ThreadData?) -> Bool {
+        target?.post(.call(self))
+        return false
+    }
+}
+
+/// A posted closure, to an object (dropped if the object was deleted first) or to a thread.
+final class ClosureCallEvent: QueuedCallEvent {
+    let body: () -> Void
+    init(to object: QObject? = nil, _ body: @escaping () -> Void) {
+        self.body = body
+        super.init(object: object)
+    }
+    override func invoke() { body() }
+}
+
+extension ThreadData {
+    /// Posts `call` to this thread and blocks the calling thread until the call has run or
+    /// been dropped: the one place a blocking-queued signal call and a blocking-queued
+    /// `invokeMethod` wait. The call's `release()` wakes the caller, so the caller keeps no
+    /// reference to it. From this thread itself the wait could never end: that traps with
+    /// `deadlock`, which names the receiver and the thread.
+    /// Qt: `Qt::BlockingQueuedConnection`.
+    func postAndWait(_ call: consuming QueuedCallEvent, deadlock: @autoclosure () -> String) {
+        if isCurrent { Diagnostics.misuse(deadlock()) }
+        let waiter = WaitCondition()
+        call.waiter = waiter
+        post(.call(call))
+        _ = waiter.wait(msecs: -1)
+    }
+}
+
+extension SignalBase {
+    /// Posts a queued signal call to its receiver's thread; for blocking-queued, waits for it.
+    @usableFromInline
+    func postQueuedCall(_ call: consuming QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
+        let bits = box.receiverThreadBits.load(ordering: .acquiring)
+        if !blocking && bits != 0 {
+            // The hot path. Safe: the connection's receiverThreadRef keeps this ThreadData alive;
+            // it changes only when the receiver moves, and the old thread data outlives the move.
+            let entry = PostedItem.call(call)
+            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
+                $0.post(entry)
+            }
+            return
+        }
+        let target: ThreadData
+        if bits != 0 {
+            target = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+        } else {
+            target = owner?.threadData ?? ThreadData.current
+        }
+        guard blocking else {
+            target.post(.call(call))
+            return
+        }
+        target.postAndWait(
+            call,
+            deadlock: "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
+                + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
+    }
+}
