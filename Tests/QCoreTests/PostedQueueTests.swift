@@ -1,0 +1,99 @@
+import QKitTestSupport
+import Testing
+
+@testable import QCore
+
+/// The storage of a thread's posted queue: entries are moved in and out, never copied, and
+/// every entry still held when the queue goes away is freed.
+@Suite("Posted queue storage", .leakChecked)
+struct PostedQueueTests {
+    /// An event that counts its deinit and carries a number to check order.
+    final class CountedEvent: QEvent {
+        let number: Int
+        let counter: DeinitCounter
+        init(_ number: Int, _ counter: DeinitCounter) {
+            self.number = number
+            self.counter = counter
+            super.init(.user)
+        }
+        deinit { counter.bump() }
+    }
+
+    private func numbers(_ items: [PostedItem]) -> [Int] {
+        items.map { item in
+            guard case .event(let event as CountedEvent, _, _) = item else { return -1 }
+            return event.number
+        }
+    }
+
+    private func drain(_ queue: inout PostedQueue) -> [Int] {
+        var out: [PostedItem] = []
+        while let item = queue.popFirst() { out.append(item) }
+        return numbers(out)
+    }
+
+    @Test("entries come out in the order they went in, across growth and after the queue empties")
+    func fifoAcrossGrowth() {
+        let counter = DeinitCounter()
+        let receiver = QObject()
+        var queue = PostedQueue()
+        for i in 0..<40 { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 0)) }
+        let queued = queue.count
+        #expect(queued == 40)
+        #expect(drain(&queue) == Array(0..<40))
+        let emptied = queue.isEmpty
+        #expect(emptied)
+        queue.append(.event(CountedEvent(40, counter), receiver: receiver, priority: 0))
+        #expect(drain(&queue) == [40])
+        #expect(counter.value == 41, "each entry freed once it was taken out and dropped")
+        receiver.delete()
+    }
+
+    @Test("an insert lands at its index and the later entries move one place on")
+    func insertKeepsOrder() {
+        let counter = DeinitCounter()
+        let receiver = QObject()
+        var queue = PostedQueue()
+        for i in [0, 1, 3] { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 10 - i)) }
+        queue.insert(.event(CountedEvent(2, counter), receiver: receiver, priority: 8), at: 2)
+        queue.insert(.event(CountedEvent(-1, counter), receiver: receiver, priority: 11), at: 0)
+        let first = queue.priority(at: 0)
+        let last = queue.priority(at: 4)
+        #expect(first == 11 && last == 7)
+        #expect(drain(&queue) == [-1, 0, 1, 2, 3])
+        receiver.delete()
+    }
+
+    @Test("extract takes the matching entries in order and keeps the others in order")
+    func extractSplitsInOrder() {
+        let counter = DeinitCounter()
+        let a = QObject()
+        let b = QObject()
+        var queue = PostedQueue()
+        for i in 0..<10 { queue.append(.event(CountedEvent(i, counter), receiver: i % 3 == 0 ? a : b, priority: 0)) }
+        _ = queue.popFirst()  // entry 0 taken first: extraction starts past a consumed head
+        let taken = queue.extract { $0.receiver === a }
+        #expect(numbers(taken) == [3, 6, 9])
+        let keepsB = queue.contains { $0.receiver === b }
+        let keepsA = queue.contains { $0.receiver === a }
+        #expect(keepsB && !keepsA)
+        #expect(drain(&queue) == [1, 2, 4, 5, 7, 8])
+        a.delete()
+        b.delete()
+    }
+
+    @Test("entries still queued when the queue is freed are freed with it")
+    func deinitFreesEntries() {
+        let counter = DeinitCounter()
+        let receiver = QObject()
+        do {
+            var queue = PostedQueue()
+            for i in 0..<20 { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 0)) }
+            _ = queue.popFirst()
+            _ = queue.popFirst()
+            #expect(counter.value == 2)
+        }
+        #expect(counter.value == 20)
+        receiver.delete()
+    }
+}
