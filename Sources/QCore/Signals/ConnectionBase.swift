@@ -5,8 +5,8 @@ import Synchronization
 /// the receiver's teardown marks it gone, and nothing reads the receiver after that.
 @usableFromInline
 class ConnectionBase {
-    /// A `SlotMode` value, plus `singleShotBit`.
-    @usableFromInline let mode: UInt8
+    /// How the slot is dispatched (and whether the connection is single-shot).
+    @usableFromInline let mode: SlotMode
     /// Cleared by disconnect (any form) and by either end's teardown.
     @usableFromInline let alive = Atomic<Bool>(true)
     /// Set when the receiver/context was destroyed: pending queued calls are then dropped.
@@ -31,7 +31,7 @@ class ConnectionBase {
     /// Unique id, for `Connection` handles.
     let id = nextConnectionId.wrappingAdd(1, ordering: .relaxed).newValue
 
-    init(mode: UInt8, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
+    init(mode: SlotMode, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
         self.mode = mode
         self.receiver = receiver
         self.receiverID = receiver.map(ObjectIdentifier.init)
@@ -79,7 +79,7 @@ struct MethodKey: Hashable {
 final class SlotBox<each Arg>: ConnectionBase {
     @usableFromInline let slot: Slot<repeat each Arg>
 
-    init(slot: Slot<repeat each Arg>, mode: UInt8, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
+    init(slot: Slot<repeat each Arg>, mode: SlotMode, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
         self.slot = slot
         super.init(mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue)
     }

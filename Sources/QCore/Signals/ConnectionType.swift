@@ -44,23 +44,33 @@ public struct ConnectionOptions: OptionSet, Sendable {
     public static let singleShot = ConnectionOptions(rawValue: 2)
 }
 
-/// Dispatch modes stored in a connection (one byte, read on every emission).
-@usableFromInline enum SlotMode {
+/// How a connection's slot is dispatched, stored in the connection (one byte, read on every
+/// emission). Each mode has a single-shot twin, so that single-shot connections leave the
+/// emission's fast path (`plain`) without a second field to load.
+@usableFromInline enum SlotMode: UInt8 {
     /// A plain closure, always direct, no receiver: the fast path.
-    @usableFromInline static let plain: UInt8 = 0
-    @usableFromInline static let auto: UInt8 = 1
-    @usableFromInline static let direct: UInt8 = 2
-    @usableFromInline static let queued: UInt8 = 3
-    @usableFromInline static let blocking: UInt8 = 4
-    /// Added to the mode of single-shot connections so they leave the fast path.
-    @usableFromInline static let singleShotBit: UInt8 = 0x80
+    case plain
+    /// Direct in the receiver's thread, queued elsewhere.
+    case auto
+    /// Direct, with a receiver or context (for `sender()` and its lifetime).
+    case direct
+    case queued
+    case blocking
+    /// The single-shot twins of the five above (Qt: `Qt::SingleShotConnection`).
+    case plainOnce, autoOnce, directOnce, queuedOnce, blockingOnce
 
-    static func mode(for type: ConnectionType, hasReceiver: Bool) -> UInt8 {
+    /// True for the single-shot twins.
+    @inlinable var isSingleShot: Bool { rawValue >= SlotMode.plainOnce.rawValue }
+
+    /// The mode of a `connect` with `type`, with or without a receiver (or context).
+    static func of(_ type: ConnectionType, hasReceiver: Bool, singleShot: Bool) -> SlotMode {
+        let mode: SlotMode
         switch type {
-        case .auto: return hasReceiver ? auto : plain
-        case .direct: return hasReceiver ? direct : plain
-        case .queued: return queued
-        case .blockingQueued: return blocking
+        case .auto: mode = hasReceiver ? .auto : .plain
+        case .direct: mode = hasReceiver ? .direct : .plain
+        case .queued: mode = .queued
+        case .blockingQueued: mode = .blocking
         }
+        return singleShot ? SlotMode(rawValue: mode.rawValue + SlotMode.plainOnce.rawValue).unsafelyUnwrapped : mode
     }
 }

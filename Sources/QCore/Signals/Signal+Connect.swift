@@ -96,8 +96,7 @@ extension Signal {
             }
             if hasConnection(to: context, methodKey: methodKey) { return Connection(nil) }
         }
-        var mode = SlotMode.mode(for: type, hasReceiver: context != nil)
-        if options.contains(.singleShot) { mode |= SlotMode.singleShotBit }
+        let mode = SlotMode.of(type, hasReceiver: context != nil, singleShot: options.contains(.singleShot))
         let box = SlotBox(slot: slot, mode: mode, receiver: context, methodKey: methodKey, canQueue: argumentsSendable)
         box.passesReceiver = passesReceiver
         box.registerWithReceiver()

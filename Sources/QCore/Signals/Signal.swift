@@ -42,9 +42,9 @@ public final class Signal<each Arg>: SignalBase {
             let raw = buffer.unsafelyUnwrapped[i]
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
                 let mode = box.mode
-                if mode == SlotMode.plain {
+                if mode == .plain {
                     if box.isAlive { box.slot.call(repeat each args) } else { needsCompaction = true }
-                } else if mode == SlotMode.auto && box.isAlive {
+                } else if mode == .auto && box.isAlive {
                     if me == 0 { me = currentThreadToken() }
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
                     // Safe: the connection's receiverThreadRef retains this ThreadData. The
@@ -77,26 +77,25 @@ public final class Signal<each Arg>: SignalBase {
             needsCompaction = true
             return
         }
-        var mode = box.mode
-        if mode & SlotMode.singleShotBit != 0 {
+        let mode = box.mode
+        if mode.isSingleShot {
             // Qt: a single-shot connection is removed before its slot runs.
             guard kill(box) else { return }
-            mode &= ~SlotMode.singleShotBit
         }
         switch mode {
-        case SlotMode.plain:
+        case .plain, .plainOnce:
             box.slot.call(repeat each args)
-        case SlotMode.auto:
+        case .auto, .autoOnce:
             if box.receiverInCurrentThread {
                 invokeDirect(box, repeat each args)
             } else {
                 queue(box, blocking: false, repeat each args)
             }
-        case SlotMode.direct:
+        case .direct, .directOnce:
             invokeDirect(box, repeat each args)
-        case SlotMode.queued:
+        case .queued, .queuedOnce:
             queue(box, blocking: false, repeat each args)
-        default:
+        case .blocking, .blockingOnce:
             queue(box, blocking: true, repeat each args)
         }
     }
