@@ -256,16 +256,18 @@ struct UdpFaultTests {
         SyscallFaults.inject(ENOMEM, into: .recvmmsg, on: r.socketDescriptor)
         #expect(r.readDatagrams(maxCount: 8).isEmpty)
         #expect(log.entries == ["errorOccurred(network)"] && r.errorString == "Unable to receive a message")
-        for i in 0..<20 { #expect(s.writeDatagram(bytes("b\(i)"), .localHost, r.localPort) > 0) }
-        // The first recvmmsg takes 16; the second fails: the 16 are returned, the error waits.
+        let total = BatchScratch.slots + 4
+        for i in 0..<total { #expect(s.writeDatagram(bytes("b\(i)"), .localHost, r.localPort) > 0) }
+        // The first recvmmsg takes a full batch; the second fails: the batch is returned, the
+        // error waits.
         SyscallFaults.inject(ECONNREFUSED, into: .recvmmsg, on: r.socketDescriptor, after: 1)
-        let first = r.readDatagrams(maxCount: 20)
-        #expect(first.map { String(decoding: $0.data, as: UTF8.self) } == (0..<16).map { "b\($0)" })
+        let first = r.readDatagrams(maxCount: total)
+        #expect(first.map { String(decoding: $0.data, as: UTF8.self) } == (0..<BatchScratch.slots).map { "b\($0)" })
         #expect(log.entries == ["errorOccurred(network)"])
-        #expect(r.readDatagrams(maxCount: 20).isEmpty)
+        #expect(r.readDatagrams(maxCount: total).isEmpty)
         #expect(log.entries == ["errorOccurred(network)", "errorOccurred(connectionRefused)"])
-        let rest = r.readDatagrams(maxCount: 20)
-        #expect(rest.map { String(decoding: $0.data, as: UTF8.self) } == (16..<20).map { "b\($0)" })
+        let rest = r.readDatagrams(maxCount: total)
+        #expect(rest.map { String(decoding: $0.data, as: UTF8.self) } == (BatchScratch.slots..<total).map { "b\($0)" })
         r.abort(); s.abort()
     }
 

@@ -10,10 +10,12 @@ struct BatchedDatagram {
     var info: ReceivedDatagram
 }
 
-/// Per-thread receive scratch for `recvmmsg`: 16 slots of the largest UDP payload. A thread
+/// Per-thread receive scratch for `recvmmsg`: 64 slots of the largest UDP payload. A thread
 /// reads one socket at a time, so one scratch serves all of its sockets.
 final class BatchScratch {
-    static let slots = 16
+    /// As many datagrams as one recvmmsg takes. Each slot holds the largest datagram, and
+    /// pages are touched only as datagrams fill them: 64 small datagrams use 64 pages.
+    static let slots = 64
     static let slotSize = 65536
     let buffer: UnsafeMutableRawPointer
     let names: UnsafeMutablePointer<sockaddr_storage>
@@ -58,7 +60,7 @@ private let batchScratchKey: pthread_key_t = {
 }()
 
 extension Posix {
-    /// Takes up to 16 queued datagrams in one call, each whole (with its addresses).
+    /// Takes up to `limit` (at most `BatchScratch.slots`) queued datagrams in one call, each whole (with its addresses).
     /// The corresponding C function is `recvmmsg`.
     static func receiveBatch(_ fd: Int32, limit: Int) throws(Errno) -> [BatchedDatagram] {
         let scratch = BatchScratch.current

@@ -19,14 +19,14 @@ struct DatagramInbox {
     /// The first waiting datagram's size, nil when none waits here.
     var firstSize: Int? { head < batch.count ? batch[head].data.count : nil }
 
-    /// When empty, takes up to 16 waiting datagrams from `fd` with one syscall; returns the
-    /// failure, if any (a refusal is also kept for the next read).
-    mutating func fill(from fd: Int32) -> Errno? {
+    /// When empty, takes up to `limit` waiting datagrams from `fd` with one syscall; returns
+    /// the failure, if any (a refusal is also kept for the next read).
+    mutating func fill(from fd: Int32, limit: Int) -> Errno? {
         guard count == 0 else { return nil }
         batch.removeAll(keepingCapacity: true)
         head = 0
         do {
-            batch = try Posix.receiveBatch(fd, limit: BatchScratch.slots)
+            batch = try Posix.receiveBatch(fd, limit: limit)
             return nil
         } catch {
             if error.code == ECONNREFUSED { pendingRefusal = error }

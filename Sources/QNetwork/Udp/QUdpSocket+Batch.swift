@@ -94,7 +94,7 @@ extension QUdpSocket {
     }
 
     /// Reads up to `maxCount` waiting datagrams, each whole, with sender, destination, hop
-    /// limit and interface as `receiveDatagram` gives them (16 per system call). Empty when
+    /// limit and interface as `receiveDatagram` gives them (up to 64 per system call). Empty when
     /// none is waiting, without an error: an empty batch is an answer. A receive error ends
     /// the batch: reported as a failed read reports it when it comes first, otherwise on the
     /// next read. Re-arms `readyRead` as a read does. Unbound: empty, with a warning.
@@ -112,7 +112,7 @@ extension QUdpSocket {
         batch.reserveCapacity(min(maxCount, 64))
         while batch.count < maxCount {
             if inbox.count == 0 {
-                if let failure = fillInbox() {
+                if let failure = fillInbox(limit: maxCount - batch.count) {
                     if batch.isEmpty {
                         reportReceiveFailure(failure)
                     } else {

@@ -17,6 +17,8 @@ public final class QUdpSocket: QAbstractSocket {
     @exclusivity(unchecked) var inbox = DatagramInbox()
     /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
     var readyReadPosted = false
+    /// Set by every read (through `armReadyRead`), cleared before readyRead is emitted.
+    var readSinceArrival = false
 
     /// Creates an unbound UDP socket.
     public init(parent: QObject? = nil) {
@@ -132,7 +134,10 @@ public final class QUdpSocket: QAbstractSocket {
     /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).
     func armReadyRead() {
         guard fd >= 0 else { return }
+        readSinceArrival = true
         if inbox.count > 0 {
+            // The next readyRead comes from the posted call: the kernel watch waits meanwhile.
+            readNotifier?.setEnabled(false)
             guard !readyReadPosted else { return }
             readyReadPosted = true
             // Unowned: a posted call holds its object until it runs.
@@ -156,17 +161,22 @@ public final class QUdpSocket: QAbstractSocket {
         readNotifier = n
     }
 
+    /// The kernel has datagrams: readyRead. A slot that read has re-armed it (`armReadyRead`),
+    /// and the kernel watch stays on, so a reader that keeps up costs no watch change per
+    /// readyRead; otherwise the watch goes off until the next read, as in Qt.
     private func datagramArrived() {
-        readNotifier?.setEnabled(false)
         fillInbox()
+        readSinceArrival = false
         emitReadyRead()
+        if !readSinceArrival { readNotifier?.setEnabled(false) }
     }
 
-    /// Takes up to 16 waiting datagrams into the inbox when it is empty; the failure, if any.
+    /// Takes up to `limit` waiting datagrams (at most `BatchScratch.slots`) into the inbox
+    /// when it is empty; the failure, if any.
     @discardableResult
-    func fillInbox() -> Errno? {
+    func fillInbox(limit: Int = BatchScratch.slots) -> Errno? {
         guard fd >= 0 else { return nil }
-        return inbox.fill(from: fd)
+        return inbox.fill(from: fd, limit: limit)
     }
 
     func emitReadyRead() {
