@@ -307,6 +307,7 @@ struct UdpFaultTests {
         var written = 0
         s.errorOccurred.connect { errors.append($0) }
         s.bytesWritten.connect { _ in written += 1 }
+        s.segmentationLimit = 0  // every run by sendmmsg (segmented sends: DatagramSegmentationTests)
         SyscallFaults.inject(ENOBUFS, into: .sendmmsg, on: s.socketDescriptor, after: 1)
         let batch = (0..<100).map { QNetworkDatagram(bytes("d\($0)"), .localHost, r.localPort) }
         #expect(s.writeDatagrams(batch) == 64)

@@ -41,6 +41,7 @@ enum SyscallOperation: String, Sendable {
     case setsockopt, getsockopt, getsockname, getpeername
     case read, send, sendto, sendmsg, sendmmsg, recvmmsg
     case peek = "recv(MSG_PEEK)"
+    case sendSegmented = "sendmsg(UDP_SEGMENT)"
     case chmod, rename
 }
 

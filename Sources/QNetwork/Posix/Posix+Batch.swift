@@ -10,8 +10,9 @@ struct BatchedDatagram {
     var info: ReceivedDatagram
 }
 
-/// Per-thread receive scratch for `recvmmsg`: 64 slots of the largest UDP payload. A thread
-/// reads one socket at a time, so one scratch serves all of its sockets.
+/// Per-thread scratch for `recvmmsg` (64 slots of the largest UDP payload) and `sendmmsg`
+/// (its addresses, vectors and headers). A thread makes one such call at a time, so one
+/// scratch serves all of its sockets.
 final class BatchScratch {
     /// As many datagrams as one recvmmsg takes. Each slot holds the largest datagram, and
     /// pages are touched only as datagrams fill them: 64 small datagrams use 64 pages.
@@ -112,8 +113,9 @@ struct OutgoingDatagram {
 }
 
 extension Posix {
-    /// The most datagrams one `sendBatch` call hands to the kernel.
-    static let sendBatchLimit = 64
+    /// The most datagrams one `sendBatch` call hands to the kernel (the thread's scratch has
+    /// as many slots).
+    static let sendBatchLimit = BatchScratch.slots
 
     /// Sends up to 64 datagrams in one call; returns how many the kernel took, in order. The
     /// kernel stops at the first datagram it refuses: its error is thrown only when it is the
@@ -122,15 +124,12 @@ extension Posix {
     static func sendBatch(_ fd: Int32, _ datagrams: ArraySlice<OutgoingDatagram>) throws(Errno) -> IOResult<Int> {
         let count = min(datagrams.count, sendBatchLimit)
         guard count > 0 else { return .done(0) }
-        // Scratch for this call only: the kernel reads it during the call and keeps nothing.
-        let names = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: count)
-        let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: count)
-        let headers = UnsafeMutablePointer<MultiMessageHeader>.allocate(capacity: count)
-        defer {
-            names.deallocate()
-            iovecs.deallocate()
-            headers.deallocate()
-        }
+        // The thread's scratch (no allocation per call): the kernel reads it during the call
+        // and keeps nothing, and a thread makes one call at a time.
+        let scratch = BatchScratch.current
+        let names = scratch.names
+        let iovecs = scratch.iovecs
+        let headers = scratch.headers
         for (i, datagram) in datagrams.prefix(count).enumerated() {
             // Safe: the caller keeps every datagram's bytes alive until this call returns, and
             // the kernel only reads them.

@@ -21,6 +21,9 @@ enum SyscallFaults {
     /// Cheap check for the common case: nothing planned.
     private static let armed = Atomic<Bool>(false)
     private static let fired = Atomic<Int>(0)
+    /// Calls made per operation on `countedDescriptor` since `count(on:)`.
+    private static let counted = Mutex<[SyscallOperation: Int]>([:])
+    private static let countedDescriptor = Atomic<Int32>(-1)
 
     /// Plans a failure of `operation`. Qt has no counterpart.
     static func inject(
@@ -30,12 +33,25 @@ enum SyscallFaults {
         armed.store(true, ordering: .releasing)
     }
 
-    /// Drops every planned failure and resets the count of injected ones.
+    /// Drops every planned failure and resets the count of injected ones; stops counting.
     static func clear() {
         plans.withLock { $0.removeAll() }
+        counted.withLock { $0.removeAll() }
+        countedDescriptor.store(-1, ordering: .relaxed)
         armed.store(false, ordering: .releasing)
         fired.store(0, ordering: .relaxed)
     }
+
+    /// Counts from now on the calls made on `descriptor`, per operation (planned failures
+    /// included), so a test can tell which call a socket used.
+    static func count(on descriptor: Int32) {
+        counted.withLock { $0.removeAll() }
+        countedDescriptor.store(descriptor, ordering: .relaxed)
+        armed.store(true, ordering: .releasing)
+    }
+
+    /// The calls of `operation` made on the counted descriptor.
+    static func calls(of operation: SyscallOperation) -> Int { counted.withLock { $0[operation] ?? 0 } }
 
     /// How many failures were injected since the last `clear()`.
     static var injected: Int { fired.load(ordering: .relaxed) }
@@ -43,6 +59,9 @@ enum SyscallFaults {
     /// The errno to fail this call with, or nil to make the call.
     static func take(_ operation: SyscallOperation, on descriptor: Int32) -> Int32? {
         guard armed.load(ordering: .acquiring) else { return nil }
+        if descriptor == countedDescriptor.load(ordering: .relaxed) {
+            counted.withLock { $0[operation, default: 0] += 1 }
+        }
         let code: Int32? = plans.withLock { plans in
             guard
                 let i = plans.firstIndex(where: {

@@ -8,6 +8,8 @@ extension QUdpSocket {
     // MARK: batches (beyond Qt: one syscall for many datagrams)
 
     /// Sends `datagrams` in order, up to 64 per system call, and returns how many were sent.
+    /// Where the kernel can (Linux 4.18+), a run of equal-size datagrams to one destination
+    /// goes as one segmented send (UDP GSO); the receiver still gets them one by one.
     /// Each sent datagram emits `bytesWritten` as `writeDatagram` does. A datagram that
     /// carries a hop limit, a sender address or an interface goes alone, with that control
     /// data. At the first failure the datagrams before it stay sent and counted; the failure
@@ -40,8 +42,9 @@ extension QUdpSocket {
         return sent
     }
 
-    /// Sends a run of plain datagrams (one `sendmmsg` while the kernel takes them all);
-    /// returns how many were sent and whether a failure was reported.
+    /// Sends a run of plain datagrams, in order: equal-size datagrams to one destination as
+    /// one segmented send, the others by `sendmmsg`; returns how many were sent and whether a
+    /// failure was reported.
     private func sendRun(_ run: ArraySlice<QNetworkDatagram>) -> (sent: Int, failed: Bool) {
         var outgoing: [OutgoingDatagram] = []
         outgoing.reserveCapacity(run.count)
@@ -49,7 +52,16 @@ extension QUdpSocket {
             var offset = 0
             while offset < outgoing.count && fd >= 0 {
                 do throws(Errno) {
-                    switch try Posix.sendBatch(fd, outgoing[offset...]) {
+                    let step: IOResult<Int>
+                    let group = segmentGroup(outgoing, at: offset)
+                    if group >= 2 {
+                        step = try sendSegmented(outgoing[offset..<(offset + group)])
+                    } else {
+                        var end = offset + 1
+                        while end < outgoing.count && segmentGroup(outgoing, at: end) < 2 { end += 1 }
+                        step = try Posix.sendBatch(fd, outgoing[offset..<end])
+                    }
+                    switch step {
                     case .done(let n):
                         for i in offset..<(offset + n) { bytesWritten.emit(Int64(outgoing[i].bytes.count)) }
                         offset += n
@@ -68,6 +80,40 @@ extension QUdpSocket {
                 }
             }
             return (offset, false)
+        }
+    }
+
+    /// How many datagrams from `start` one segmented send can carry: equal sizes (non-zero,
+    /// under `segmentationLimit`), one destination, at most 64 and 65,507 bytes in all.
+    private func segmentGroup(_ outgoing: [OutgoingDatagram], at start: Int) -> Int {
+        let size = outgoing[start].bytes.count
+        guard size > 0 && size < segmentationLimit else { return 1 }
+        let most = min(Posix.maxSegments, Posix.maxSegmentedBytes / size, outgoing.count - start)
+        var count = 1
+        while count < most && outgoing[start + count].bytes.count == size
+            && outgoing[start + count].destination == outgoing[start].destination
+        {
+            count += 1
+        }
+        return count
+    }
+
+    /// One segmented send. When the kernel or the route refuses segmentation (EIO without
+    /// checksum offload, EINVAL for a size over the path's MTU), the same datagrams go by
+    /// `sendmmsg`, and if that sends them this socket stops segmenting that size (any size,
+    /// for EIO and for a kernel without the option). Other errors are the send's own.
+    private func sendSegmented(_ group: ArraySlice<OutgoingDatagram>) throws(Errno) -> IOResult<Int> {
+        do {
+            return try Posix.sendSegmented(fd, group)
+        } catch {
+            let refusal = error.code
+            guard [EIO, EINVAL, EMSGSIZE, EOPNOTSUPP, ENOPROTOOPT].contains(refusal) else { throw error }
+            let result = try Posix.sendBatch(fd, group)
+            if case .done(let n) = result, n > 0 {
+                let size = group[group.startIndex].bytes.count
+                segmentationLimit = refusal == EINVAL || refusal == EMSGSIZE ? min(segmentationLimit, size) : 0
+            }
+            return result
         }
     }
 

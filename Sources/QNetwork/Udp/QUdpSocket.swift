@@ -19,6 +19,10 @@ public final class QUdpSocket: QAbstractSocket {
     var readyReadPosted = false
     /// Set by every read (through `armReadyRead`), cleared before readyRead is emitted.
     var readSinceArrival = false
+    /// Batches send runs of equal-size datagrams smaller than this with kernel segmentation
+    /// (`writeDatagrams`); lowered when the kernel or the route refuses a size, 0 when the
+    /// kernel cannot segment at all.
+    var segmentationLimit = Posix.segmentationSupported ? Int.max : 0
 
     /// Creates an unbound UDP socket.
     public init(parent: QObject? = nil) {
