@@ -72,11 +72,18 @@ ROWS = [
     ("udp1200", "UDP 1200 B loopback, one thread (datagrams/s)", 200_000, 100_000, False, "≥ Qt",
      "as above, 1200-byte datagrams"),
     ("udp64-batch", "UDP 64 B loopback, one thread, batch API (datagrams/s)", 200_000, 100_000, False,
-     "≥ 0.9× floor", "as above through each side's batch API: QKit `writeDatagrams` (sendmmsg) and "
+     "≥ 0.9× floor", "as above through each side's batch API: QKit `writeDatagrams` (equal-size runs to "
+     "one peer as segmented sends, UDP GSO; otherwise sendmmsg) and "
      "`readDatagrams(maxCount:)` (recvmmsg); NIO: the burst's writes, then one flush (sendmmsg); Qt "
      "and raw libevent have none"),
     ("udp1200-batch", "UDP 1200 B loopback, one thread, batch API (datagrams/s)", 200_000, 100_000, False,
      "≥ 0.9× floor", "as above, 1200-byte datagrams"),
+    ("udp64-gso", "UDP 64 B loopback, one thread, batch API, floor with GSO (datagrams/s)", 200_000, 100_000, False,
+     "–", "QKit as in the batch row (its equal-size runs go as segmented sends); the floor sends each "
+     "burst of up to 64 with one sendmsg and UDP_SEGMENT, then recvmmsg, no loop: the fair floor for "
+     "QKit's batch rows"),
+    ("udp1200-gso", "UDP 1200 B loopback, one thread, batch API, floor with GSO (datagrams/s)", 200_000, 100_000,
+     False, "–", "as above, 1200-byte datagrams (54 per segmented send)"),
     ("pingpong", "local socket 64 B ping-pong, one thread (round trips/s)", 100_000, 50_000, False, "≥ 0.95× raw",
      "both ends in one thread's loop (QKit/Qt: QLocalServer + QLocalSocket; NIO: Unix-domain "
      "bootstraps; raw: a socketpair under libevent; floor: a blocking socketpair, write/read "

@@ -196,8 +196,8 @@ case "timers":
     result(Double(ticks.fired) / expected * 100, "%delivered")
 case "udp", "udp64": result(udpThroughput(count: n, size: 64), "datagrams/s")
 case "udp1200": result(udpThroughput(count: n, size: 1200), "datagrams/s")
-case "udp64-batch": result(udpThroughput(count: n, size: 64, batch: true), "datagrams/s")
-case "udp1200-batch": result(udpThroughput(count: n, size: 1200, batch: true), "datagrams/s")
+case "udp64-batch", "udp64-gso": result(udpThroughput(count: n, size: 64, batch: true), "datagrams/s")
+case "udp1200-batch", "udp1200-gso": result(udpThroughput(count: n, size: 1200, batch: true), "datagrams/s")
 case "udprecv":
     let (rate, loss) = udpReceiveRate(count: n, size: 64)
     print("udp 64 B, sender thread -> receiver loop: \(Int(rate)) datagrams/s received, loss \(Int(loss * 1000) / 10) %")
