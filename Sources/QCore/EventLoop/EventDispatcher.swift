@@ -53,6 +53,7 @@ final class EventDispatcher {
     @exclusivity(unchecked) var firedWatches: [SocketWatch] = []
     @exclusivity(unchecked) var firedTimers: [TimerRecord] = []
     @exclusivity(unchecked) private var spareTimerList: [TimerRecord] = []
+    @exclusivity(unchecked) private var spareWatchList: [SocketWatch] = []
     /// Timers that fired while timers were excluded: delivered by a later iteration.
     @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
     @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
@@ -153,11 +154,16 @@ final class EventDispatcher {
 
         // 4. socket notifiers.
         if !firedWatches.isEmpty {
-            let fired = firedWatches
-            firedWatches.removeAll(keepingCapacity: true)
+            // Swapped, not copied: a copy shares the list's storage, and emptying the list
+            // then allocated a new one on every pass.
+            var fired: [SocketWatch] = []
+            swap(&fired, &firedWatches)
+            swap(&firedWatches, &spareWatchList)
             if !flags.contains(.excludeSocketNotifiers) {
                 for watch in fired where watch.deliver(threadData) { handled = true }
             }
+            fired.removeAll(keepingCapacity: true)
+            spareWatchList = fired
         }
 
         // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.
@@ -165,8 +171,9 @@ final class EventDispatcher {
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).
         if !firedTimers.isEmpty || !deferredTimers.isEmpty {
-            var fired = firedTimers
-            firedTimers = spareTimerList
+            var fired: [TimerRecord] = []
+            swap(&fired, &firedTimers)
+            swap(&firedTimers, &spareTimerList)
             if !deferredTimers.isEmpty {
                 fired.insert(contentsOf: deferredTimers, at: 0)
                 deferredTimers.removeAll()

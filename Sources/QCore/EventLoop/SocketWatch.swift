@@ -6,9 +6,9 @@ final class SocketWatch {
     let fd: Int32
     unowned(unsafe) let dispatcher: EventDispatcher
     /// The notifier to deliver to; nil once it is gone.
-    unowned(unsafe) var notifier: QSocketNotifier?
-    private var event: OpaquePointer?
-    private(set) var isEnabled = false
+    @exclusivity(unchecked) unowned(unsafe) var notifier: QSocketNotifier?
+    @exclusivity(unchecked) private var event: OpaquePointer?
+    @exclusivity(unchecked) private(set) var isEnabled = false
 
     init(fd: Int32, write: Bool, notifier: QSocketNotifier, dispatcher: EventDispatcher) {
         self.fd = fd

@@ -38,15 +38,19 @@ open class QIODevice: QObject {
     /// Emitted when no more data will arrive (the read channel closed). Qt: `readChannelFinished()`.
     public let readChannelFinished = Signal0()
 
+    // The device's state below is its thread's alone (QKit's threading rule, checked at the
+    // public entry points), and no access to it spans a call into user code: run-time
+    // exclusivity checks are off for it (they were a quarter of a local ping-pong's
+    // instructions).
     /// The current open mode. Qt: `openMode()`.
-    public internal(set) var openMode: OpenMode = .notOpen
+    @exclusivity(unchecked) public internal(set) var openMode: OpenMode = .notOpen
     /// Bytes received but not yet read (sequential devices fill it).
-    var readBuffer = ByteQueue()
+    @exclusivity(unchecked) var readBuffer = ByteQueue()
     private var errorText = ""
     /// Read transactions (see QIODevice+Transactions.swift): whether one is open and, for
     /// sequential devices, how far into `readBuffer` it has read.
-    var transactionOpen = false
-    var transactionPos = 0
+    @exclusivity(unchecked) var transactionOpen = false
+    @exclusivity(unchecked) var transactionPos = 0
 
     /// Creates a closed device.
     public override init(parent: QObject? = nil) {
@@ -134,10 +138,11 @@ open class QIODevice: QObject {
         guard maxSize > 0 else { return [] }
         let limit = Int(min(maxSize, max(bytesAvailable, 0) + (isSequential ? 0 : Int64(1) << 16)))
         guard limit > 0 else { return isOpen ? [] : readFailed("read") }
-        var out = [UInt8](repeating: 0, count: limit)
-        let n = out.withUnsafeMutableBytes { read(into: $0) }
-        out.removeLast(limit - Int(max(n, 0)))
-        return out
+        // Filled in place, no zeroing first. Safe: read(into:) writes the first n bytes, and
+        // only those are counted.
+        return [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
+            count = Int(max(read(into: UnsafeMutableRawBufferPointer(buffer)), 0))
+        }
     }
 
     /// Reads everything available now. Qt: `readAll()`.

@@ -17,8 +17,8 @@ open class QSocketNotifier: QObject {
     public let type: NotifierType
     /// Emitted when the descriptor is ready. Qt: `activated(QSocketDescriptor, Type)`.
     public let activated = Signal<Int32>()
-    private var watch: SocketWatch?
-    private var enabled = false
+    @exclusivity(unchecked) private var watch: SocketWatch?
+    @exclusivity(unchecked) private var enabled = false
 
     /// Creates an enabled notifier for `socket` in the current thread.
     public init(_ socket: Int32, _ type: NotifierType, parent: QObject? = nil) {

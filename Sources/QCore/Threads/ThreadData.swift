@@ -18,7 +18,7 @@ final class ThreadData: @unchecked Sendable {
     // --- owner-thread state ---
     @exclusivity(unchecked) var loopLevel = 0
     @exclusivity(unchecked) var scopeLevel = 0
-    var runningLoops: [QEventLoop] = []
+    @exclusivity(unchecked) var runningLoops: [QEventLoop] = []
     @exclusivity(unchecked) var dispatcherStorage: EventDispatcher?
     /// The connection whose slot runs now on this thread (for `sender()`), unretained: a
     /// raw pointer so saving and restoring it around each slot costs no reference counting.
@@ -32,9 +32,9 @@ final class ThreadData: @unchecked Sendable {
     /// A ChildAdded event kept for reuse (object creation is hot).
     @exclusivity(unchecked) var spareChildEvent: QChildEvent?
     /// DeferredDelete events whose loop level has not been left yet.
-    var heldDeferredDeletes: [PostedItem] = []
+    @exclusivity(unchecked) var heldDeferredDeletes: [PostedItem] = []
     /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
-    var forceDeferredDeletes = false
+    @exclusivity(unchecked) var forceDeferredDeletes = false
 
     // --- shared state, guarded by `postLock` ---
     let postLock = PThreadLock()

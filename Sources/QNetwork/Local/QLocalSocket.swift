@@ -56,8 +56,10 @@ public final class QLocalSocket: QIODevice {
     /// Emitted when the state really changes, with `state` already updated. Qt: `stateChanged()`.
     public let stateChanged = Signal<LocalSocketState>()
 
+    // Owner-thread state with no access spanning user code: run-time exclusivity checks off
+    // (see QIODevice).
     /// The current state. Qt: `state()`.
-    public internal(set) var state: LocalSocketState = .unconnected
+    @exclusivity(unchecked) public internal(set) var state: LocalSocketState = .unconnected
     /// The last error (`.unknownSocket` until one happens). Qt: `error()`.
     public internal(set) var error: LocalSocketError = .unknownSocket
     /// What the last error's operation was, on which path, and the OS's reason
@@ -72,7 +74,7 @@ public final class QLocalSocket: QIODevice {
     public internal(set) var fullServerName: String = ""
     /// Connect to an abstract name (`.abstractNamespace`); settable only while Unconnected.
     /// Qt: `socketOptions()` / `setSocketOptions()`.
-    public var socketOptions: QLocalServer.SocketOptions = [] {
+    @exclusivity(unchecked) public var socketOptions: QLocalServer.SocketOptions = [] {
         didSet {
             if state != .unconnected {
                 qkitWarning("QLocalSocket::setSocketOptions() called while not in unconnected state")
@@ -82,7 +84,7 @@ public final class QLocalSocket: QIODevice {
     }
     /// The most bytes kept unread (0 = unlimited). A limit stops reading from the kernel; it
     /// never drops data. Qt: `readBufferSize()` / `setReadBufferSize()`.
-    public var readBufferSize: Int64 = 0 {
+    @exclusivity(unchecked) public var readBufferSize: Int64 = 0 {
         didSet { if readBufferSize == 0 || Int64(qkitBufferedCount) < readBufferSize { resumeReading() } }
     }
 
@@ -92,19 +94,19 @@ public final class QLocalSocket: QIODevice {
     /// Qt: `setSocketOptions()` (only while Unconnected).
     public func setSocketOptions(_ options: QLocalServer.SocketOptions) { socketOptions = options }
 
-    var fd: Int32 = -1
-    var writeBuffer = ByteQueue()
-    var readNotifier: QSocketNotifier?
-    var writeNotifier: QSocketNotifier?
-    var flushScheduled = false
-    var emittingReadyRead = false
+    @exclusivity(unchecked) var fd: Int32 = -1
+    @exclusivity(unchecked) var writeBuffer = ByteQueue()
+    @exclusivity(unchecked) var readNotifier: QSocketNotifier?
+    @exclusivity(unchecked) var writeNotifier: QSocketNotifier?
+    @exclusivity(unchecked) var flushScheduled = false
+    @exclusivity(unchecked) var emittingReadyRead = false
     /// Bytes the next read from the kernel may take: 4 KiB, doubled (to 64 KiB) each time a
     /// read fills it. A socket that exchanges small messages keeps a one-page read buffer;
     /// a bulk stream reaches 64 KiB reads within four.
-    var readChunk = 4096
-    var emittingBytesWritten = false
+    @exclusivity(unchecked) var readChunk = 4096
+    @exclusivity(unchecked) var emittingBytesWritten = false
     /// disconnectFromServer/close wait for the write buffer to drain.
-    var closeWhenFlushed = false
+    @exclusivity(unchecked) var closeWhenFlushed = false
     var requestedMode: OpenMode = .readWrite
     var pendingAddress: SocketAddress?
     var pendingFullName = ""
