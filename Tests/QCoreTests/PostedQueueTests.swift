@@ -19,6 +19,11 @@ struct PostedQueueTests {
         deinit { counter.bump() }
     }
 
+    /// A posted event numbered `number` for `receiver`.
+    private func entry(_ number: Int, _ counter: DeinitCounter, to receiver: QObject, priority: Int = 0) -> PostedItem {
+        .event(CountedEvent(number, counter), receiver: receiver, priority: priority)
+    }
+
     private func numbers(_ items: [PostedItem]) -> [Int] {
         items.map { item in
             guard case .event(let event as CountedEvent, _, _) = item else { return -1 }
@@ -37,13 +42,13 @@ struct PostedQueueTests {
         let counter = DeinitCounter()
         let receiver = QObject()
         var queue = PostedQueue()
-        for i in 0..<40 { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 0)) }
+        for i in 0..<40 { queue.append(entry(i, counter, to: receiver)) }
         let queued = queue.count
         #expect(queued == 40)
         #expect(drain(&queue) == Array(0..<40))
         let emptied = queue.isEmpty
         #expect(emptied)
-        queue.append(.event(CountedEvent(40, counter), receiver: receiver, priority: 0))
+        queue.append(entry(40, counter, to: receiver))
         #expect(drain(&queue) == [40])
         #expect(counter.value == 41, "each entry freed once it was taken out and dropped")
         receiver.delete()
@@ -54,9 +59,9 @@ struct PostedQueueTests {
         let counter = DeinitCounter()
         let receiver = QObject()
         var queue = PostedQueue()
-        for i in [0, 1, 3] { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 10 - i)) }
-        queue.insert(.event(CountedEvent(2, counter), receiver: receiver, priority: 8), at: 2)
-        queue.insert(.event(CountedEvent(-1, counter), receiver: receiver, priority: 11), at: 0)
+        for i in [0, 1, 3] { queue.append(entry(i, counter, to: receiver, priority: 10 - i)) }
+        queue.insert(entry(2, counter, to: receiver, priority: 8), at: 2)
+        queue.insert(entry(-1, counter, to: receiver, priority: 11), at: 0)
         let first = queue.priority(at: 0)
         let last = queue.priority(at: 4)
         #expect(first == 11 && last == 7)
@@ -70,7 +75,7 @@ struct PostedQueueTests {
         let a = QObject()
         let b = QObject()
         var queue = PostedQueue()
-        for i in 0..<10 { queue.append(.event(CountedEvent(i, counter), receiver: i % 3 == 0 ? a : b, priority: 0)) }
+        for i in 0..<10 { queue.append(entry(i, counter, to: i % 3 == 0 ? a : b)) }
         _ = queue.popFirst()  // entry 0 taken first: extraction starts past a consumed head
         let taken = queue.extract { $0.receiver === a }
         #expect(numbers(taken) == [3, 6, 9])
@@ -88,7 +93,7 @@ struct PostedQueueTests {
         let receiver = QObject()
         do {
             var queue = PostedQueue()
-            for i in 0..<20 { queue.append(.event(CountedEvent(i, counter), receiver: receiver, priority: 0)) }
+            for i in 0..<20 { queue.append(entry(i, counter, to: receiver)) }
             _ = queue.popFirst()
             _ = queue.popFirst()
             #expect(counter.value == 2)

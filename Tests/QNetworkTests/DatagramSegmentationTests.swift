@@ -20,6 +20,15 @@ struct DatagramSegmentationTests {
         return (r, s)
     }
 
+    /// A pair whose sender's calls are counted per operation; the test needs a kernel that
+    /// segments UDP sends.
+    private func countedPair() throws -> (QUdpSocket, QUdpSocket) {
+        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
+        let (r, s) = pair()
+        SyscallFaults.count(on: s.socketDescriptor)
+        return (r, s)
+    }
+
     /// Equal-size payloads: "n" followed by the number, padded with dots to `size` bytes.
     private func equal(_ count: Int, size: Int, to port: UInt16, from start: Int = 0) -> [QNetworkDatagram] {
         (start..<(start + count)).map { i in
@@ -58,9 +67,7 @@ struct DatagramSegmentationTests {
 
     @Test("1200-byte datagrams are cut into sends of at most 65,507 bytes: 54, then the rest")
     func largeRunSplit() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (r, s) = pair()
-        SyscallFaults.count(on: s.socketDescriptor)
+        let (r, s) = try countedPair()
         let batch = equal(64, size: 1200, to: r.localPort)
         #expect(s.writeDatagrams(batch) == 64)
         #expect(SyscallFaults.calls(of: .sendSegmented) == 2)
@@ -72,11 +79,9 @@ struct DatagramSegmentationTests {
 
     @Test("mixed sizes and destinations keep their order at each receiver; lone datagrams go by sendmmsg")
     func mixedRuns() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (a, s) = pair()
+        let (a, s) = try countedPair()
         let b = QUdpSocket()
         #expect(b.bind(.localHost, 0))
-        SyscallFaults.count(on: s.socketDescriptor)
         let batch =
             equal(3, size: 10, to: a.localPort, from: 0) + equal(2, size: 10, to: b.localPort, from: 3)
             + equal(1, size: 20, to: a.localPort, from: 5) + equal(4, size: 30, to: a.localPort, from: 6)
@@ -92,11 +97,9 @@ struct DatagramSegmentationTests {
 
     @Test("a refused segmented send (EIO) goes again by sendmmsg, nothing lost or doubled; the socket stops segmenting")
     func refusedFallsBack() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (r, s) = pair()
+        let (r, s) = try countedPair()
         var errors: [QAbstractSocket.SocketError] = []
         s.errorOccurred.connect { errors.append($0) }
-        SyscallFaults.count(on: s.socketDescriptor)
         SyscallFaults.inject(EIO, into: .sendSegmented, on: s.socketDescriptor)
         let first = equal(8, size: 50, to: r.localPort)
         #expect(s.writeDatagrams(first) == 8)
@@ -111,9 +114,7 @@ struct DatagramSegmentationTests {
 
     @Test("a size over the route's limit (EINVAL) stops segmenting that size and larger, not smaller ones")
     func oversizeLowersLimit() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (r, s) = pair()
-        SyscallFaults.count(on: s.socketDescriptor)
+        let (r, s) = try countedPair()
         SyscallFaults.inject(EINVAL, into: .sendSegmented, on: s.socketDescriptor)
         #expect(s.writeDatagrams(equal(4, size: 200, to: r.localPort)) == 4)
         #expect(s.writeDatagrams(equal(4, size: 300, to: r.localPort, from: 4)) == 4)
@@ -125,8 +126,7 @@ struct DatagramSegmentationTests {
 
     @Test("a segmented send that would block sends none of its run: the datagrams before count, TemporaryError")
     func wouldBlock() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (r, s) = pair()
+        let (r, s) = try countedPair()
         var errors: [QAbstractSocket.SocketError] = []
         s.errorOccurred.connect { errors.append($0) }
         SyscallFaults.inject(EAGAIN, into: .sendSegmented, on: s.socketDescriptor)
@@ -139,11 +139,9 @@ struct DatagramSegmentationTests {
 
     @Test("a real failure of a segmented send is the batch's error, as writeDatagram reports it, with no second try")
     func realFailureReported() throws {
-        try #require(Posix.segmentationSupported, "this kernel cannot segment UDP sends")
-        let (r, s) = pair()
+        let (r, s) = try countedPair()
         var errors: [QAbstractSocket.SocketError] = []
         s.errorOccurred.connect { errors.append($0) }
-        SyscallFaults.count(on: s.socketDescriptor)
         SyscallFaults.inject(ENETUNREACH, into: .sendSegmented, on: s.socketDescriptor)
         #expect(s.writeDatagrams(equal(6, size: 40, to: r.localPort)) == 0)
         #expect(errors == [.network] && s.errorString == "Unable to send a message")

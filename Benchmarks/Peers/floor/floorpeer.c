@@ -3,6 +3,7 @@
 // "RESULT <value> <unit>", exits 4 when a count differs from the work asked for and 2 for a
 // row it has no floor for.
 //   udp64 / udp1200   one thread: sendmmsg bursts (at most ~256 in flight), recvmmsg batches
+//   udp64-gso / udp1200-gso  the same, each burst sent as one sendmsg with UDP_SEGMENT
 //   pingpong          one thread, blocking socketpair: write, read at the other end, write
 //                     back, read (the data is always there, so no call waits and no loop polls)
 //   bulk-server/-client  two processes, blocking writes of 256 KiB and reads of 64 KiB
@@ -37,10 +38,14 @@ static int mismatch(const char *what, long long got, long long expected) {
     return 4;
 }
 
-// ---- UDP one thread, batched both ways.
+// ---- UDP one thread, batched both ways: sendmmsg bursts, or (gso) each burst of up to 64 equal
+// datagrams (65,507 bytes at most) as one sendmsg with UDP_SEGMENT; recvmmsg batches.
 enum { BATCH = 64 };
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
-static int udp_row(long n, int size) {
+static int udp_row(long n, int size, int gso) {
     int rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bind(rx, (struct sockaddr *)&a, sizeof a);
@@ -57,49 +62,6 @@ static int udp_row(long n, int size) {
         in[i] = (struct iovec){buffers[i], sizeof buffers[i]};
         recvs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &in[i], .msg_iovlen = 1}};
     }
-    long sent = 0, received = 0;
-    double t = now();
-    while (received < n) {
-        long room = 256 - (sent - received);
-        while (sent < n && room > 0) {
-            int want = (int)(n - sent < room ? n - sent : room);
-            if (want > BATCH) want = BATCH;
-            int r = sendmmsg(tx, sends, (unsigned)want, 0);
-            if (r <= 0) break;
-            sent += r;
-            room -= r;
-        }
-        int got = recvmmsg(rx, recvs, BATCH, 0, NULL);
-        if (got > 0) received += got;
-    }
-    result(received / (now() - t), "datagrams/s");
-    close(rx);
-    close(tx);
-    return received == n && sent == n ? 0 : mismatch("datagrams received", received, n);
-}
-
-// ---- UDP one thread, segmented sends (UDP GSO): each send hands up to 64 equal datagrams
-// (65,507 bytes at most) to one sendmsg with UDP_SEGMENT; recvmmsg batches as above.
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-
-static int udp_gso_row(long n, int size) {
-    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(rx, (struct sockaddr *)&a, sizeof a);
-    int big = 4 << 20;
-    setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    socklen_t len = sizeof a;
-    getsockname(rx, (struct sockaddr *)&a, &len);
-    static char payload[65536], buffers[BATCH][2048];
-    struct iovec in[BATCH];
-    struct mmsghdr recvs[BATCH];
-    for (int i = 0; i < BATCH; ++i) {
-        in[i] = (struct iovec){buffers[i], sizeof buffers[i]};
-        recvs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &in[i], .msg_iovlen = 1}};
-    }
-    int per_send = 65507 / size < BATCH ? 65507 / size : BATCH;
     union {
         char bytes[CMSG_SPACE(sizeof(uint16_t))];
         struct cmsghdr align;
@@ -110,6 +72,7 @@ static int udp_gso_row(long n, int size) {
     c->cmsg_type = UDP_SEGMENT;
     c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
     *(uint16_t *)CMSG_DATA(c) = (uint16_t)size;
+    int per_send = gso && 65507 / size < BATCH ? 65507 / size : BATCH;
     long sent = 0, received = 0;
     double t = now();
     while (received < n) {
@@ -117,15 +80,21 @@ static int udp_gso_row(long n, int size) {
         while (sent < n && room > 0) {
             int want = (int)(n - sent < room ? n - sent : room);
             if (want > per_send) want = per_send;
-            struct iovec out = {payload, (size_t)want * size};
-            struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &out, .msg_iovlen = 1};
-            if (want > 1) {
-                m.msg_control = control.bytes;
-                m.msg_controllen = sizeof control.bytes;
+            int r;
+            if (gso) {
+                struct iovec all = {payload, (size_t)want * size};
+                struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &all, .msg_iovlen = 1};
+                if (want > 1) {
+                    m.msg_control = control.bytes;
+                    m.msg_controllen = sizeof control.bytes;
+                }
+                r = sendmsg(tx, &m, 0) < 0 ? 0 : want;
+            } else {
+                r = sendmmsg(tx, sends, (unsigned)want, 0);
             }
-            if (sendmsg(tx, &m, 0) < 0) break;
-            sent += want;
-            room -= want;
+            if (r <= 0) break;
+            sent += r;
+            room -= r;
         }
         int got = recvmmsg(rx, recvs, BATCH, 0, NULL);
         if (got > 0) received += got;
@@ -208,10 +177,10 @@ int main(int argc, char **argv) {
     const char *row = argv[1];
     long n = atol(argv[2]);
     // The floor batches both ways, so it is the floor of the one-datagram and the batch rows.
-    if (!strcmp(row, "udp64") || !strcmp(row, "udp64-batch")) return udp_row(n, 64);
-    if (!strcmp(row, "udp1200") || !strcmp(row, "udp1200-batch")) return udp_row(n, 1200);
-    if (!strcmp(row, "udp64-gso")) return udp_gso_row(n, 64);
-    if (!strcmp(row, "udp1200-gso")) return udp_gso_row(n, 1200);
+    if (!strcmp(row, "udp64") || !strcmp(row, "udp64-batch")) return udp_row(n, 64, 0);
+    if (!strcmp(row, "udp1200") || !strcmp(row, "udp1200-batch")) return udp_row(n, 1200, 0);
+    if (!strcmp(row, "udp64-gso")) return udp_row(n, 64, 1);
+    if (!strcmp(row, "udp1200-gso")) return udp_row(n, 1200, 1);
     if (!strcmp(row, "pingpong")) return pingpong_row(n);
     if (!strcmp(row, "bulk-server")) return bulk_server_row(argv[3], n);
     if (!strcmp(row, "bulk-client")) return bulk_client_row(argv[3], n);
