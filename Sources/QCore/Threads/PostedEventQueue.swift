@@ -94,14 +94,14 @@ extension ThreadData {
         loopSleeping = false
         postLock.unlock()
         var delivered = false
-        if !batch.isEmpty {
-            // Each entry is moved out and handed over: no reference counting per entry, and
-            // an entry is freed as soon as it was delivered (Qt deletes each posted event then).
-            while let entry = batch.popFirst() {
-                if deliver(entry) { delivered = true }
-            }
-            swap(&spareEvents, &batch)
+        // Each entry is moved out and handed over: no reference counting per entry, and an
+        // entry is freed as soon as it was delivered (Qt deletes each posted event then).
+        while let entry = batch.popFirst() {
+            if deliver(entry) { delivered = true }
         }
+        // The emptied storage is kept, also after an empty pass: dropping it there made the
+        // next post allocate a new queue.
+        swap(&spareEvents, &batch)
         if !heldDeferredDeletes.isEmpty, releaseHeldDeferredDeletes(receiver: nil) { delivered = true }
         return delivered
     }
