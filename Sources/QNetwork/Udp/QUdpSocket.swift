@@ -17,8 +17,9 @@ public final class QUdpSocket: QAbstractSocket {
     @exclusivity(unchecked) var inbox = DatagramInbox()
     /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
     var readyReadPosted = false
-    /// Set by every read (through `armReadyRead`), cleared before readyRead is emitted.
-    var readSinceArrival = false
+    /// Set by every read (through `armReadyRead`), cleared when readyRead is emitted: no
+    /// second readyRead until a read.
+    var readSinceReadyRead = true
     /// Batches send runs of equal-size datagrams smaller than this with kernel segmentation
     /// (`writeDatagrams`); lowered when the kernel or the route refuses a size, 0 when the
     /// kernel cannot segment at all.
@@ -138,16 +139,20 @@ public final class QUdpSocket: QAbstractSocket {
     /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).
     func armReadyRead() {
         guard fd >= 0 else { return }
-        readSinceArrival = true
+        readSinceReadyRead = true
         if inbox.count > 0 {
-            // The next readyRead comes from the posted call: the kernel watch waits meanwhile.
-            readNotifier?.setEnabled(false)
             guard !readyReadPosted else { return }
             readyReadPosted = true
             // Unowned: a posted call holds its object until it runs.
             qkitPost { [unowned self] in
                 self.readyReadPosted = false
-                if self.fd >= 0 && self.inbox.count > 0 { self.emitReadyRead() } else { self.armKernelNotifier() }
+                guard self.fd >= 0 else { return }
+                if self.inbox.count == 0 {
+                    self.armKernelNotifier()
+                } else if self.readSinceReadyRead {
+                    self.emitReadyRead()
+                }
+                // Otherwise the kernel watch emitted readyRead first and nothing was read since.
             }
             return
         }
@@ -165,14 +170,17 @@ public final class QUdpSocket: QAbstractSocket {
         readNotifier = n
     }
 
-    /// The kernel has datagrams: readyRead. A slot that read has re-armed it (`armReadyRead`),
-    /// and the kernel watch stays on, so a reader that keeps up costs no watch change per
-    /// readyRead; otherwise the watch goes off until the next read, as in Qt.
+    /// The kernel has datagrams: readyRead, unless none was read since the last one (Qt's
+    /// rule). The watch stays on while the reader keeps up, so a readyRead costs no watch
+    /// change; the first time it fires with no read since the last readyRead it goes off, and
+    /// the next read turns it on again.
     private func datagramArrived() {
+        guard readSinceReadyRead else {
+            readNotifier?.setEnabled(false)
+            return
+        }
         fillInbox()
-        readSinceArrival = false
         emitReadyRead()
-        if !readSinceArrival { readNotifier?.setEnabled(false) }
     }
 
     /// Takes up to `limit` waiting datagrams (at most `BatchScratch.slots`) into the inbox
@@ -186,12 +194,14 @@ public final class QUdpSocket: QAbstractSocket {
     func emitReadyRead() {
         guard !emittingReadyRead else { return }
         emittingReadyRead = true
+        readSinceReadyRead = false
         readyRead.emit()
         emittingReadyRead = false
     }
 
     override func tearDownNotifiers() {
         inbox.removeAll()
+        readSinceReadyRead = true
         readNotifier?.setEnabled(false)
         readNotifier?.delete()
         readNotifier = nil
