@@ -61,9 +61,19 @@ extension QObject {
         if !childList.isEmpty {
             state.insert(.deletingChildren)
             let kids = childList
-            for kid in kids where kid.parentStorage === self {
-                kid.parentStorage = nil
-                if !kid.isDeleted { kid.runDestruction(leaveParent: false) }
+            kids.withUnsafeBufferPointer { buffer in
+                // Each child is borrowed, not retained: `kids` holds every one of them until
+                // the loop is done (a reference-count pair per child saved).
+                let raw = UnsafeRawPointer(buffer.baseAddress)
+                let stride = MemoryLayout<QObject>.stride
+                for i in buffer.indices {
+                    let bits = raw.unsafelyUnwrapped.load(fromByteOffset: i * stride, as: UnsafeRawPointer.self)
+                    Unmanaged<QObject>.fromOpaque(bits)._withUnsafeGuaranteedRef { kid in
+                        guard kid.parentStorage === self else { return }
+                        kid.parentStorage = nil
+                        if !kid.isDeleted { kid.runDestruction(leaveParent: false) }
+                    }
+                }
             }
             childList.removeAll()
             state.remove(.deletingChildren)
