@@ -31,6 +31,17 @@ class ConnectionBase {
     /// Unique id, for `Connection` handles.
     let id = nextConnectionId.wrappingAdd(1, ordering: .relaxed).newValue
 
+    /// Spent queued calls kept for reuse (`QueuedCallEvent.recycle`), linked through
+    /// `nextSpare`; the list owns one reference to each (held by hand, so that moving a call
+    /// in or out costs no atomic operation). Touched only on the receiver's thread (the
+    /// delivering thread keeps them, an emission in that same thread takes them), so it needs
+    /// no lock: a receiver moves only from its own thread.
+    @usableFromInline @exclusivity(unchecked) var spareCalls: Unmanaged<QueuedCallEvent>?
+    @usableFromInline @exclusivity(unchecked) var spareCount = 0
+    /// At most this many spares per connection (a burst of queued calls larger than this
+    /// allocates the rest, as every call did before).
+    static let spareLimit = 1024
+
     init(mode: SlotMode, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
         self.mode = mode
         self.receiver = receiver
@@ -39,6 +50,39 @@ class ConnectionBase {
         self.canQueue = canQueue
         self.receiverLife = receiver?.extraData.lifeToken
         if let receiver { setReceiverThread(receiver.postingThreadData) }
+    }
+
+    deinit {
+        var next = spareCalls
+        while let call = next {
+            next = call._withUnsafeGuaranteedRef { $0.nextSpare }
+            call.release()
+        }
+    }
+
+    /// A spare call to reuse, when the calling thread is the receiver's; the caller owns the
+    /// list's reference to it.
+    @inlinable @inline(__always)
+    func takeSpareCall() -> Unmanaged<QueuedCallEvent>? {
+        let bits = receiverThreadBits.load(ordering: .acquiring)
+        // Safe: receiverThreadRef keeps this ThreadData alive while the connection points at it.
+        guard bits != 0,
+            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef({ $0.isCurrent }),
+            let call = spareCalls
+        else { return nil }
+        // Safe: the list holds a reference to each spare.
+        spareCalls = call._withUnsafeGuaranteedRef { $0.nextSpare }
+        spareCount -= 1
+        return call
+    }
+
+    /// Takes over one reference to `call` (spent) as a spare; false when the list is full.
+    func keepSpare(_ call: Unmanaged<QueuedCallEvent>) -> Bool {
+        guard spareCount < Self.spareLimit else { return false }
+        call._withUnsafeGuaranteedRef { $0.nextSpare = spareCalls }
+        spareCalls = call
+        spareCount += 1
+        return true
     }
 
     @inline(__always) @usableFromInline var isAlive: Bool { alive.load(ordering: .relaxed) }

@@ -120,7 +120,16 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable
     func queue(_ box: SlotBox<repeat each Arg>, blocking: Bool, _ args: repeat each Arg) {
         guard box.canQueue else { refuseQueuing(box, argumentTypes: "\((repeat (each Arg).self))") }
-        postQueuedCall(SignalCallEvent(box: box, args: repeat each args), box: box, blocking: blocking)
+        if !blocking, let spare = box.takeSpareCall() {
+            // Safe: a connection's spares are calls of that connection, so of its type; the
+            // list's reference passes to the queue.
+            spare._withUnsafeGuaranteedRef {
+                unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
+            }
+            postQueuedCall(spare, box: box, blocking: false)
+            return
+        }
+        postQueuedCall(.passRetained(SignalCallEvent(box: box, args: repeat each args)), box: box, blocking: blocking)
     }
 }
 
@@ -133,10 +142,14 @@ extension Signal where repeat each Arg: Sendable {
     public convenience init() { self.init(owner: nil, sendable: true) }
 }
 
-/// The queued form of one emission: the connection and a copy of the arguments.
+/// The queued form of one emission: the connection and a copy of the arguments. Once it
+/// ran, the receiver's thread keeps it in its connection's spare list
+/// (`QueuedCallEvent.recycle`), and the next emission queued from that thread reuses it:
+/// steady same-thread queued calls allocate nothing.
 @usableFromInline
 final class SignalCallEvent<each Arg>: QueuedCallEvent {
-    @usableFromInline let args: (repeat each Arg)
+    /// The arguments, until the slot runs (taken then, so a spare keeps no value alive).
+    @usableFromInline @exclusivity(unchecked) var args: (repeat each Arg)?
 
     /// The typed connection (stored once, in the untyped base).
     @inlinable var box: SlotBox<repeat each Arg> {
@@ -154,12 +167,21 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
             })
     }
 
+    /// Makes a spare taken from `box` the call of a new emission.
+    @inlinable
+    func reuse(box: SlotBox<repeat each Arg>, args: repeat each Arg) {
+        self.args = (repeat each args)
+        connectionRef = Unmanaged.passRetained(box)
+        isAccepted = true
+    }
+
     /// The slot call alone: `QueuedCallEvent.deliver(on:)` has checked the receiver and set
     /// `sender()`. Still delivered after a disconnect or the sender's destruction (then
     /// sender() is nil).
     @inlinable
     func run() {
-        // Safe: this event retains its connection until it is freed after delivery.
+        // Safe: this event retains its connection until it is freed or kept as a spare.
+        let args = self.args.take().unsafelyUnwrapped
         Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
             box.slot.call(repeat each args)
         }

@@ -52,6 +52,28 @@ extension ThreadData {
         }
     }
 
+    /// `post(.call(…))` for the hot path of a queued signal call: `owned` is an owned
+    /// reference, built into its entry only inside the lock, where it moves straight into
+    /// the queue (an entry built outside was copied in: two atomic operations per call).
+    func postCall(_ owned: Unmanaged<QueuedCallEvent>) {
+        var toWake: EventDispatcherWaker?
+        postLock.lock()
+        if postedEvents.isEmpty || tailPriority >= 0 {
+            postedEvents.append(.call(owned.takeRetainedValue()))
+            tailPriority = 0
+        } else {
+            var index = postedEvents.count
+            while index > 0 && postedEvents.priority(at: index - 1) < 0 { index -= 1 }
+            postedEvents.insert(.call(owned.takeRetainedValue()), at: index)
+        }
+        if loopSleeping, let waker, !isCurrent {
+            loopSleeping = false
+            toWake = waker
+        }
+        postLock.unlock()
+        toWake?.wake()
+    }
+
     private func enqueue(_ entry: consuming PostedItem, priority: Int, quitFor: QObject?) {
         var toWake: EventDispatcherWaker?
         postLock.lock()
@@ -164,7 +186,9 @@ extension ThreadData {
         case .call(let call):
             scopeLevel += 1
             defer { scopeLevel -= 1 }
-            return call.deliver(on: self)
+            guard call.deliver(on: self) else { return false }
+            QueuedCallEvent.recycle(consume call, on: self)
+            return true
         case .event(let event, let receiver, let priority):
             // Atomic read (compared as an address, no reference counting): a receiver that
             // moved away may be moving again in its new thread.

@@ -12,20 +12,57 @@ class QueuedCallEvent: QEvent {
     @exclusivity(unchecked) var waiter: WaitCondition?
     /// Runs the call; built by the (specialised) code that queued it, capturing nothing.
     @usableFromInline let runner: ((QueuedCallEvent) -> Void)?
-    /// The connection of a queued signal call.
-    @usableFromInline let connection: ConnectionBase?
+    /// The connection of a queued signal call, retained by hand (`connectionRef`) so that a
+    /// spent call can wait for reuse in its connection's spare list without a reference cycle.
+    @usableFromInline @exclusivity(unchecked) var connectionRef: Unmanaged<ConnectionBase>?
     /// The object a call was posted to (`invokeMethod`, QKit's internal calls to an object).
     let object: QObject?
 
     @usableFromInline
     init(connection: ConnectionBase? = nil, object: QObject? = nil, runner: ((QueuedCallEvent) -> Void)? = nil) {
-        self.connection = connection
+        self.connectionRef = connection.map { Unmanaged.passRetained($0) }
         self.object = object
         self.runner = runner
         super.init(.metaCall)
     }
 
-    deinit { release() }
+    deinit {
+        connectionRef?.release()
+        release()
+    }
+
+    /// The connection of a queued signal call (nil for other calls and for a spare call).
+    @inlinable var connection: ConnectionBase? { connectionRef?.takeUnretainedValue() }
+
+    /// Set when event filters saw the call (they may keep it): it is then never reused.
+    @exclusivity(unchecked) var seenByFilters = false
+    /// The next spare in its connection's list (see `recycle`); not a reference of its own.
+    @usableFromInline @exclusivity(unchecked) var nextSpare: Unmanaged<QueuedCallEvent>?
+
+    /// Called once the call ran, on `data`'s thread, by the queue, which hands its reference
+    /// over. A signal call that no event filter saw (the only kind with a connection; its slot took its
+    /// arguments) goes to its connection's spare list when `data` is still the receiver's
+    /// thread, the connection lives and the list has room; it then drops its reference to the
+    /// connection, which holds it now, so there is no cycle. Anything else is released.
+    static func recycle(_ call: consuming QueuedCallEvent, on data: ThreadData) {
+        // A filter may have kept the call: only a call no filter saw is reused. (Nothing
+        // else hands a call out; a uniqueness check would depend on the optimiser's copies.)
+        guard !call.seenByFilters else { return }
+        let owned = Unmanaged.passRetained(consume call)
+        let kept = owned._withUnsafeGuaranteedRef { call -> Bool in
+            guard let ref = call.connectionRef else { return false }
+            let here = UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque())
+            return ref._withUnsafeGuaranteedRef { connection in
+                guard connection.isAlive, connection.receiverThreadBits.load(ordering: .acquiring) == here,
+                    connection.keepSpare(owned)
+                else { return false }
+                call.connectionRef = nil
+                ref.release()
+                return true
+            }
+        }
+        if !kept { owned.release() }
+    }
 
     /// The call's body, without any check (the rule is `deliver(on:)`).
     @usableFromInline
@@ -48,21 +85,29 @@ class QueuedCallEvent: QEvent {
     final func deliver(on data: ThreadData) -> Bool {
         let here = UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque())
         var scopeConnection: UnsafeMutableRawPointer?
-        if let connection {
-            // Safe: this call retains its connection until it is freed after delivery.
-            guard !connection.receiverGone.load(ordering: .acquiring) else { return drop() }
-            // One load answers both: has the receiver begun to die, has it event filters?
-            let life = connection.receiverLife?.bits.load(ordering: .acquiring) ?? 0
-            guard life & LifeToken.endedBit == 0 else { return drop() }
-            let bits = connection.receiverThreadBits.load(ordering: .acquiring)
-            if bits != 0 {
-                guard bits == here else { return follow(connection.receiverThread) }
-                if life & LifeToken.filteredBit != 0, let receiver = connection.receiver, receiver.filtersStopCall(self) {
-                    return drop()
+        if let ref = connectionRef {
+            // Safe: this call retains its connection until it is freed or kept for reuse.
+            let verdict = ref._withUnsafeGuaranteedRef { connection -> Verdict in
+                guard !connection.receiverGone.load(ordering: .acquiring) else { return .drop }
+                // One load answers both: has the receiver begun to die, has it event filters?
+                let life = connection.receiverLife?.bits.load(ordering: .acquiring) ?? 0
+                guard life & LifeToken.endedBit == 0 else { return .drop }
+                let bits = connection.receiverThreadBits.load(ordering: .acquiring)
+                // bits == 0: a receiver-less queued closure, no receiver to check, no sender.
+                guard bits != 0 else { return .run }
+                guard bits == here else { return .follow }
+                if life & LifeToken.filteredBit != 0, let receiver = connection.receiver {
+                    seenByFilters = true
+                    if receiver.filtersStopCall(self) { return .drop }
                 }
-                scopeConnection = Unmanaged.passUnretained(connection).toOpaque()
+                return .runAsSlot
             }
-            // bits == 0: a receiver-less queued closure, no receiver to check, no sender.
+            switch verdict {
+            case .drop: return drop()
+            case .follow: return follow(ref._withUnsafeGuaranteedRef { $0.receiverThread })
+            case .run: break
+            case .runAsSlot: scopeConnection = ref.toOpaque()
+            }
         } else if let object {
             // Atomic read (compared as an address): a receiver that moved away may be moving
             // again in its new thread.
@@ -76,6 +121,9 @@ class QueuedCallEvent: QEvent {
         release()
         return true
     }
+
+    /// What `deliver(on:)` decided about a signal call.
+    private enum Verdict { case drop, follow, run, runAsSlot }
 
     private func drop() -> Bool {
         release()
@@ -117,15 +165,16 @@ extension ThreadData {
 
 extension SignalBase {
     /// Posts a queued signal call to its receiver's thread; for blocking-queued, waits for it.
+    /// `call` is an owned reference, handed to the queue (so the hot path moves it, with no
+    /// reference counting).
     @usableFromInline
-    func postQueuedCall(_ call: consuming QueuedCallEvent, box: ConnectionBase, blocking: Bool) {
+    func postQueuedCall(_ call: Unmanaged<QueuedCallEvent>, box: ConnectionBase, blocking: Bool) {
         let bits = box.receiverThreadBits.load(ordering: .acquiring)
         if !blocking && bits != 0 {
             // The hot path. Safe: the connection's receiverThreadRef keeps this ThreadData alive;
             // it changes only when the receiver moves, and the old thread data outlives the move.
-            let entry = PostedItem.call(call)
             Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
-                $0.post(entry)
+                $0.postCall(call)
             }
             return
         }
@@ -136,11 +185,11 @@ extension SignalBase {
             target = owner?.threadData ?? ThreadData.current
         }
         guard blocking else {
-            target.post(.call(call))
+            target.post(.call(call.takeRetainedValue()))
             return
         }
         target.postAndWait(
-            call,
+            call.takeRetainedValue(),
             deadlock: "Signal: blocking-queued call to \(box.receiver.map(describe) ?? "a slot") in \(target.debugName), "
                 + "the emitting thread: this would deadlock (Qt: Qt::BlockingQueuedConnection in the same thread)")
     }

@@ -1,0 +1,138 @@
+import QKitTestSupport
+import Testing
+
+@testable import QCore
+
+/// Queued signal calls reuse their call objects: a call that ran waits in its connection's
+/// spare list, and the next call queued from the receiver's thread takes it. What a user can
+/// observe stays Qt's: every call runs once, in order, with its own arguments.
+@Suite("Queued call reuse", .leakChecked)
+struct QueuedCallReuseTests {
+    final class Source: QObject { let fired = Signal<Int>() }
+    final class Carrying: QObject { let fired = Signal<Payload>() }
+    final class Sink: QObject { var values: [Int] = [] }
+
+    /// A signal argument that counts its deinit.
+    final class Payload: Sendable {
+        let counter: DeinitCounter
+        init(_ counter: DeinitCounter) { self.counter = counter }
+        deinit { counter.bump() }
+    }
+
+    /// The one connection of `signal`.
+    private func box(_ signal: SignalBase) -> ConnectionBase { signal.connection(at: 0) }
+
+    @Test("a queued call that ran is kept and the next queued call from the receiver's thread reuses it")
+    func reusedInTheReceiversThread() {
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        source.fired.emit(1)
+        #expect(box(source.fired).spareCount == 0)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 1)
+        source.fired.emit(2)
+        #expect(box(source.fired).spareCount == 0)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 1)
+        #expect(sink.values == [1, 2])
+    }
+
+    @Test("a kept call holds no argument: each argument is released once its slot ran")
+    func argumentsReleasedAfterTheSlot() {
+        let source = Carrying(), sink = Sink(), counter = DeinitCounter()
+        source.fired.connect(receiver: sink, type: .queued) { s, _ in s.values.append(counter.value) }
+        source.fired.emit(Payload(counter))
+        source.fired.emit(Payload(counter))
+        #expect(counter.value == 0)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 2)
+        #expect(counter.value == 2)
+        // The first payload was released right after its slot, before the second slot ran.
+        #expect(sink.values == [0, 1])
+    }
+
+    @Test("a burst larger than the spare limit runs every call and keeps at most the limit")
+    func spareLimit() {
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        let burst = ConnectionBase.spareLimit + 300
+        for round in 0..<2 {
+            for i in 0..<burst { source.fired.emit(round * burst + i) }
+            QCoreApplication.sendPostedEvents()
+            #expect(box(source.fired).spareCount == ConnectionBase.spareLimit)
+        }
+        #expect(sink.values == Array(0..<(2 * burst)))
+    }
+
+    @Test("an event filter that keeps the MetaCall event keeps its own object: the next call is a new one")
+    func filterKeepsTheEvent() {
+        final class Keeper: QObject {
+            var kept: [QEvent] = []
+            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
+                if event.type == .metaCall { kept.append(event) }
+                return false
+            }
+        }
+        let source = Source(), sink = Sink(), keeper = Keeper()
+        sink.installEventFilter(keeper)
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        source.fired.emit(1)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 0)
+        source.fired.emit(2)
+        QCoreApplication.sendPostedEvents()
+        #expect(sink.values == [1, 2])
+        #expect(keeper.kept.count == 2)
+        #expect(keeper.kept[0] !== keeper.kept[1])
+    }
+
+    @Test("calls pending at a disconnect still run, and the dead connection keeps no spare")
+    func disconnectedKeepsNone() {
+        let source = Source(), sink = Sink()
+        let connection = source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        let kept = box(source.fired)
+        source.fired.emit(1)
+        source.fired.emit(2)
+        #expect(connection.disconnect())
+        QCoreApplication.sendPostedEvents()
+        #expect(sink.values == [1, 2])
+        #expect(kept.spareCount == 0)
+    }
+
+    @Test("spare calls are freed with their connection")
+    func sparesFreedWithTheConnection() {
+        weak var spare: QueuedCallEvent?
+        do {
+            let source = Source(), sink = Sink()
+            source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+            source.fired.emit(1)
+            QCoreApplication.sendPostedEvents()
+            spare = box(source.fired).spareCalls?.takeUnretainedValue()
+            #expect(spare != nil)
+            source.delete()
+            sink.delete()
+        }
+        #expect(spare == nil)
+    }
+
+    @Test("a call queued from another thread is a new object and leaves the receiver thread's spares alone")
+    func otherThreadsAllocate() {
+        final class Emitter: QThread, @unchecked Sendable {
+            let source: Source
+            init(_ source: Source) { self.source = source; super.init() }
+            override func run() { source.fired.emit(2) }
+        }
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        source.fired.emit(1)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 1)
+        let emitter = Emitter(source)
+        emitter.start()
+        #expect(emitter.wait(3000))
+        #expect(box(source.fired).spareCount == 1)
+        QCoreApplication.sendPostedEvents()
+        #expect(box(source.fired).spareCount == 2)
+        #expect(sink.values == [1, 2])
+    }
+}
