@@ -50,16 +50,20 @@ final class EventDispatcher {
     unowned(unsafe) let threadData: ThreadData
 
     /// Filled by libevent callbacks during `event_base_loop`.
-    @exclusivity(unchecked) var firedWatches: [SocketWatch] = []
+    /// Watches that fired, each retained by hand until step 4 delivered it (a list of
+    /// strong references cost two more atomic operations and a generic removal per watch).
+    @exclusivity(unchecked) var firedWatches: [Unmanaged<SocketWatch>] = []
     @exclusivity(unchecked) var firedTimers: [TimerRecord] = []
     @exclusivity(unchecked) private var spareTimerList: [TimerRecord] = []
-    @exclusivity(unchecked) private var spareWatchList: [SocketWatch] = []
+    @exclusivity(unchecked) private var spareWatchList: [Unmanaged<SocketWatch>] = []
     /// Timers that fired while timers were excluded: delivered by a later iteration.
     @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
     @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
     @exclusivity(unchecked) var zeroTimerCount = 0
     /// A QTimerEvent kept for reuse (timers fire often).
     @exclusivity(unchecked) var spareTimerEvent: QTimerEvent?
+    /// A SockAct event kept for reuse (socket notifiers fire often).
+    @exclusivity(unchecked) var spareSockActEvent: QEvent?
     @exclusivity(unchecked) var watchCount = 0
     /// libevent events that socket and Unix-signal watches made on this base, enabled or not.
     @exclusivity(unchecked) var watchEvents = 0
@@ -73,7 +77,12 @@ final class EventDispatcher {
         precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")
         // No EVENT_BASE_FLAG_PRECISE_TIMER: QKit's TimerQueue keeps its own timerfd, so
         // libevent has no timeouts and blocks in epoll_wait without re-arming a timer.
+        // EVENT_BASE_FLAG_NOLOCK: only the owning thread touches its base (other threads
+        // wake it through the waker's eventfd), so the base needs no lock. With one, every
+        // loop pass took and released it three times. libevent's threading stays enabled
+        // for its process-wide state (the one base that receives Unix signals).
         let config = event_config_new()
+        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_NOLOCK.rawValue))
         guard let base = event_base_new_with_config(config) else {
             fatalError("QKit: event_base_new_with_config failed (out of memory or descriptors)")
         }
@@ -100,6 +109,7 @@ final class EventDispatcher {
     }
 
     deinit {
+        for watch in firedWatches { watch.release() }
         mainQueue = nil
         for record in timers.values { record.kill() }
         timers.removeAll()
@@ -156,11 +166,14 @@ final class EventDispatcher {
         if !firedWatches.isEmpty {
             // Swapped, not copied: a copy shares the list's storage, and emptying the list
             // then allocated a new one on every pass.
-            var fired: [SocketWatch] = []
+            var fired: [Unmanaged<SocketWatch>] = []
             swap(&fired, &firedWatches)
             swap(&firedWatches, &spareWatchList)
-            if !flags.contains(.excludeSocketNotifiers) {
-                for watch in fired where watch.deliver(threadData) { handled = true }
+            let deliver = !flags.contains(.excludeSocketNotifiers)
+            for watch in fired {
+                // Safe: the list's reference keeps the watch alive until this release.
+                if deliver && watch._withUnsafeGuaranteedRef({ $0.deliver(threadData) }) { handled = true }
+                watch.release()
             }
             fired.removeAll(keepingCapacity: true)
             spareWatchList = fired

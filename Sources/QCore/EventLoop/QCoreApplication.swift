@@ -141,7 +141,13 @@ open class QCoreApplication: QObject {
 
     /// Delivers an event: the receiver's filters (most recent first), then `event()`.
     static func notify(_ receiver: QObject, _ event: QEvent) -> Bool {
-        if receiver.extra != nil, receiver.runEventFilters(event) { return true }
+        // The life token's bit answers "has it filters?" with one load (reading the filter
+        // list itself is an exclusivity-checked access).
+        if let extra = receiver.extra, extra.lifeToken.bits.load(ordering: .relaxed) & LifeToken.filteredBit != 0,
+            receiver.runEventFilters(event)
+        {
+            return true
+        }
         return receiver.event(event)
     }
 }

@@ -45,14 +45,24 @@ final class SocketWatch {
     }
 
     fileprivate func fired() {
-        dispatcher.firedWatches.append(self)
+        dispatcher.firedWatches.append(Unmanaged.passRetained(self))
     }
 
     /// Step 4: delivers QEvent.sockAct to the notifier if it is still enabled.
     func deliver(_ threadData: ThreadData) -> Bool {
         guard isEnabled, let notifier else { return false }
         threadData.scopeLevel += 1
-        _ = QCoreApplication.notify(notifier, QEvent(.sockAct))
+        // One SockAct event per dispatcher is reused unless a handler kept it.
+        var event: QEvent
+        if let spare = dispatcher.spareSockActEvent {
+            dispatcher.spareSockActEvent = nil
+            spare.isAccepted = true
+            event = spare
+        } else {
+            event = QEvent(.sockAct)
+        }
+        _ = QCoreApplication.notify(notifier, event)
+        if isKnownUniquelyReferenced(&event) { dispatcher.spareSockActEvent = event }
         threadData.scopeLevel -= 1
         return true
     }

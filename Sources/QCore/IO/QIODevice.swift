@@ -138,6 +138,15 @@ open class QIODevice: QObject {
         guard maxSize > 0 else { return [] }
         let limit = Int(min(maxSize, max(bytesAvailable, 0) + (isSequential ? 0 : Int64(1) << 16)))
         guard limit > 0 else { return isOpen ? [] : readFailed("read") }
+        if readBuffer.count >= limit && !transactionOpen && isOpen && isReadable {
+            // All of it is buffered: one copy out of the buffer. `Array(UnsafeRawBufferPointer)`
+            // is specialised here; `Array(unsafeUninitializedCapacity:)` allocates through
+            // the standard library's generic path, a run-time metadata lookup (~500
+            // instructions) per array.
+            let bytes = readBuffer.take(limit)
+            didConsume(Int64(limit))
+            return bytes
+        }
         // Filled in place, no zeroing first. Safe: read(into:) writes the first n bytes, and
         // only those are counted.
         return [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
