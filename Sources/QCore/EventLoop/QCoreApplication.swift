@@ -115,8 +115,11 @@ open class QCoreApplication: QObject {
     /// Queues `event` for `receiver` (thread-safe); it is delivered by the receiver's thread's
     /// loop, higher priority first, FIFO within a priority.
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
-        unowned(unsafe) let data = receiver.postingThreadData
-        data.post(.event(event, receiver: receiver, priority: priority))
+        // Moved into the closure through an optional (a captured value would be copied).
+        var moved: QEvent? = consume event
+        // Safe, unretained: a thread's data lives while any object lives in it.
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: receiver.threadDataBits.load(ordering: .acquiring))!)
+            ._withUnsafeGuaranteedRef { $0.postEvent(moved.take().unsafelyUnwrapped, to: receiver, priority: priority) }
     }
 
     /// Delivers `event` now (filters, then `event()`); returns the handler's result.
