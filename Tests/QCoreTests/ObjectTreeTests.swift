@@ -205,4 +205,25 @@ struct ObjectTreeTests {
         #expect(b.parent === a)
         a.delete()
     }
+
+    @Test("a ChildAdded event a handler keeps keeps its child alive, and is not reused for the next child")
+    func keptChildAddedEvent() {
+        final class Keeper: QObject {
+            var kept: [QChildEvent] = []
+            override func childEvent(_ event: QChildEvent) { if event.added { kept.append(event) } }
+        }
+        let counter = DeinitCounter()
+        let parent = Keeper()
+        _ = Probe("first", parent: parent, counter: counter)
+        _ = Probe("second", parent: parent, counter: counter)
+        #expect(parent.kept.count == 2)
+        #expect(parent.kept[0] !== parent.kept[1])
+        #expect(parent.kept.map(\.child.objectName) == ["first", "second"])
+        parent.delete()
+        // Deleted with their parent, but still referenced by the kept events.
+        #expect(counter.value == 0)
+        #expect(parent.kept[0].child.isDeleted)
+        parent.kept.removeAll()
+        #expect(counter.value == 2)
+    }
 }

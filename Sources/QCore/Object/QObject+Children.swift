@@ -37,20 +37,14 @@ extension QObject {
         // One ChildAdded event per thread is reused unless a handler kept it.
         // (unowned(unsafe): this object retains its thread data.)
         unowned(unsafe) let data = threadData
-        var event: QChildEvent
-        if let spare = data.spareChildEvent {
-            data.spareChildEvent = nil
-            spare.childStorage = self
-            spare.isAccepted = true
-            event = spare
-        } else {
-            event = QChildEvent(.childAdded, self)
-        }
+        // Moved in and out of the spare slot (`take()`, `consume`): a copy would cost a
+        // retain and a release each way.
+        var event = data.spareChildEvent.take() ?? QChildEvent(spareFor: .childAdded)
+        event.lend(self)
         _ = QCoreApplication.notify(parent, event)
-        if isKnownUniquelyReferenced(&event) {
-            event.childStorage = nil
-            data.spareChildEvent = event
-        }
+        let unique = isKnownUniquelyReferenced(&event)
+        event.endLoan(unique: unique)
+        if unique { data.spareChildEvent = consume event }
     }
 
     private func isAncestor(of object: QObject) -> Bool {

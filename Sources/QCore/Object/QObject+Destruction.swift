@@ -66,11 +66,12 @@ extension QObject {
                 // the loop is done (a reference-count pair per child saved).
                 let raw = UnsafeRawPointer(buffer.baseAddress)
                 let stride = MemoryLayout<QObject>.stride
+                let me = Unmanaged.passUnretained(self).toOpaque()
                 for i in buffer.indices {
                     let bits = raw.unsafelyUnwrapped.load(fromByteOffset: i * stride, as: UnsafeRawPointer.self)
                     Unmanaged<QObject>.fromOpaque(bits)._withUnsafeGuaranteedRef { kid in
-                        guard kid.parentStorage === self else { return }
-                        kid.parentStorage = nil
+                        guard kid.parentRaw == me else { return }
+                        kid.parentRaw = nil
                         if !kid.isDeleted { kid.runDestruction(leaveParent: false) }
                     }
                 }
@@ -80,7 +81,7 @@ extension QObject {
         }
         // 7. leave the parent (ChildRemoved only when deleted directly). Pending posted
         // events are skipped at delivery (the receiver is deleted).
-        if leaveParent { detachFromParent(sendEvent: true) } else { parentStorage = nil }
+        if leaveParent { detachFromParent(sendEvent: true) } else { parentRaw = nil }
     }
 
     /// Marks every connection whose receiver/context is this object as gone. The signals

@@ -2,10 +2,12 @@ extension QObject {
     /// QObject's own event handling (see `event(_:)`).
     func defaultEvent(_ event: QEvent) -> Bool {
         switch event.type {
+        // `is` then `unsafeDowncast`: an `as?` cast hands back a new reference (a retain and
+        // a release per timer or child event).
         case .timer:
-            if let timerEvent = event as? QTimerEvent { self.timerEvent(timerEvent) }
+            if event is QTimerEvent { self.timerEvent(unsafeDowncast(event, to: QTimerEvent.self)) }
         case .childAdded, .childRemoved:
-            if let childEvent = event as? QChildEvent { self.childEvent(childEvent) }
+            if event is QChildEvent { self.childEvent(unsafeDowncast(event, to: QChildEvent.self)) }
         case .deferredDelete:
             delete()
         case .metaCall, .threadChange:

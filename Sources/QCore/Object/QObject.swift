@@ -4,8 +4,15 @@ import Synchronization
 /// name, thread affinity, events, timers and signals. `delete()` runs Qt's destruction
 /// sequence now; dropping the last reference runs it too, so `destroyed` fires exactly once.
 open class QObject {
-    /// The parent (not retained: the parent retains its children and clears this on teardown).
-    @exclusivity(unchecked) unowned(unsafe) var parentStorage: QObject?
+    /// The parent's address (not retained: the parent retains its children and clears this
+    /// on teardown). Kept raw so that comparing it costs no reference counting (an
+    /// `unowned(unsafe)` reference is retained and released around every `===`).
+    @exclusivity(unchecked) var parentRaw: UnsafeMutableRawPointer?
+    /// The parent, read from `parentRaw`.
+    var parentStorage: QObject? {
+        get { parentRaw.map { Unmanaged<QObject>.fromOpaque($0).takeUnretainedValue() } }
+        set { parentRaw = newValue.map { Unmanaged.passUnretained($0).toOpaque() } }
+    }
     /// Children in insertion order (retained).
     @exclusivity(unchecked) var childList: [QObject] = []
     /// The thread this object lives in (read and written by the object's own thread; other
