@@ -24,6 +24,11 @@ final class BatchScratch {
     let controlSize = 128
     let iovecs: UnsafeMutablePointer<iovec>
     let headers: UnsafeMutablePointer<MultiMessageHeader>
+    /// recvmmsg's own vectors and headers, set up once: a receive then only restores the
+    /// two lengths the kernel rewrote in the headers it filled (setting up all 64 on every
+    /// call cost more than a thousand instructions, even for one datagram).
+    let receiveIovecs: UnsafeMutablePointer<iovec>
+    let receiveHeaders: UnsafeMutablePointer<MultiMessageHeader>
 
     init() {
         buffer = .allocate(byteCount: BatchScratch.slots * BatchScratch.slotSize, alignment: 16)
@@ -31,6 +36,24 @@ final class BatchScratch {
         controls = .allocate(byteCount: BatchScratch.slots * 128, alignment: 16)
         iovecs = .allocate(capacity: BatchScratch.slots)
         headers = .allocate(capacity: BatchScratch.slots)
+        receiveIovecs = .allocate(capacity: BatchScratch.slots)
+        receiveHeaders = .allocate(capacity: BatchScratch.slots)
+        for i in 0..<BatchScratch.slots {
+            receiveIovecs[i] = iovec(iov_base: buffer + i * BatchScratch.slotSize, iov_len: BatchScratch.slotSize)
+            var header = MultiMessageHeader()
+            header.msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
+            header.msg_hdr.msg_iov = receiveIovecs + i
+            header.msg_hdr.msg_iovlen = 1
+            header.msg_hdr.msg_control = controls + i * controlSize
+            (receiveHeaders + i).initialize(to: header)
+            resetReceiveLengths(i)
+        }
+    }
+
+    /// Restores the name and control lengths of receive header `i` (the kernel rewrites them).
+    @inline(__always) func resetReceiveLengths(_ i: Int) {
+        receiveHeaders[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        receiveHeaders[i].msg_hdr.msg_controllen = controlSize
     }
 
     deinit {
@@ -39,6 +62,8 @@ final class BatchScratch {
         controls.deallocate()
         iovecs.deallocate()
         headers.deallocate()
+        receiveIovecs.deallocate()
+        receiveHeaders.deallocate()
     }
 
     /// The calling thread's scratch (created on first use, freed when the thread ends).
@@ -66,24 +91,23 @@ extension Posix {
     static func receiveBatch(_ fd: Int32, limit: Int) throws(Errno) -> [BatchedDatagram] {
         let scratch = BatchScratch.current
         let count = max(1, min(limit, BatchScratch.slots))
-        for i in 0..<count {
-            scratch.iovecs[i] = iovec(iov_base: scratch.buffer + i * BatchScratch.slotSize, iov_len: BatchScratch.slotSize)
-            var header = MultiMessageHeader()
-            header.msg_hdr.msg_name = UnsafeMutableRawPointer(scratch.names + i)
-            header.msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            header.msg_hdr.msg_iov = scratch.iovecs + i
-            header.msg_hdr.msg_iovlen = 1
-            header.msg_hdr.msg_control = scratch.controls + i * scratch.controlSize
-            header.msg_hdr.msg_controllen = scratch.controlSize
-            scratch.headers[i] = header
+        let headers = scratch.receiveHeaders
+        let result: IOResult<Int32>
+        do {
+            result = try syscall(.recvmmsg, on: fd, { cqkit_recvmmsg(fd, headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
+        } catch {
+            scratch.resetReceiveLengths(0)
+            throw error
         }
-        let result = try syscall(
-            .recvmmsg, on: fd, { cqkit_recvmmsg(fd, scratch.headers, UInt32(count), Int32(MSG_DONTWAIT), nil) })
-        guard let received = result.value else { return [] }
+        guard let received = result.value else {
+            scratch.resetReceiveLengths(0)
+            return []
+        }
         var out: [BatchedDatagram] = []
         out.reserveCapacity(Int(received))
         for i in 0..<Int(received) {
-            let header = scratch.headers[i]
+            let header = headers[i]
+            defer { scratch.resetReceiveLengths(i) }
             let size = Int(header.msg_len)
             let data = [UInt8](UnsafeRawBufferPointer(start: scratch.buffer + i * BatchScratch.slotSize, count: size))
             var info = ReceivedDatagram(

@@ -16,6 +16,11 @@ struct ReceivedDatagram {
     var interfaceIndex: UInt32
     /// TTL / hop limit, −1 when unknown.
     var hopLimit: Int
+
+    /// Nothing received (a placeholder to move a datagram's record out of a list).
+    static var none: ReceivedDatagram {
+        ReceivedDatagram(copied: 0, size: 0, sender: nil, destination: nil, interfaceIndex: 0, hopLimit: -1)
+    }
 }
 
 extension Posix {

@@ -34,16 +34,42 @@ struct DatagramInbox {
         }
     }
 
-    /// Takes the first datagram (there must be one).
+    /// Takes the first datagram (there must be one), moved out: its array goes to the caller
+    /// uniquely referenced, and nothing is copied or reference counted.
     mutating func pop() -> BatchedDatagram {
-        let datagram = batch[head]
-        batch[head].data = []  // the array moves to the caller, uniquely referenced
+        var datagram = BatchedDatagram(data: [], info: .none)
+        swap(&datagram, &batch[head])
+        advance()
+        return datagram
+    }
+
+    /// Copies the first datagram (there must be one) into `buffer`, as much as fits, and
+    /// takes what the kernel told about it (`copied` set); the datagram's array is freed.
+    mutating func pop(into buffer: UnsafeMutableRawBufferPointer) -> ReceivedDatagram {
+        var info = ReceivedDatagram.none
+        batch.withUnsafeMutableBufferPointer { all in
+            // Safe: head < batch.count while a datagram waits; the slot is reached in place.
+            let slot = all.baseAddress.unsafelyUnwrapped + head
+            let n = min(buffer.count, slot.pointee.data.count)
+            if n > 0 {
+                slot.pointee.data.withUnsafeBytes { source in
+                    buffer.baseAddress.unsafelyUnwrapped.copyMemory(from: source.baseAddress.unsafelyUnwrapped, byteCount: n)
+                }
+            }
+            swap(&info, &slot.pointee.info)
+            slot.pointee.data = []
+            info.copied = n
+        }
+        advance()
+        return info
+    }
+
+    private mutating func advance() {
         head += 1
         if head == batch.count {
             batch.removeAll(keepingCapacity: true)
             head = 0
         }
-        return datagram
     }
 
     /// Forgets everything (the socket closed).

@@ -16,35 +16,39 @@ open class QAbstractSocket: QIODevice {
     /// (the Qt 4 `error(SocketError)` signal).
     public let errorOccurred = Signal<SocketError>()
 
+    // The stored state below belongs to the socket's thread (public calls check affinity,
+    // as Qt requires), so it is `@exclusivity(unchecked)`: no run-time exclusivity checks on
+    // every send and read.
+
     /// TCP, UDP... Qt: `socketType()`.
     public let socketType: SocketType
     /// The current state. Qt: `state()`.
-    public internal(set) var state: SocketState = .unconnected
+    @exclusivity(unchecked) public internal(set) var state: SocketState = .unconnected
     /// The last error (`.unknownSocket` until one happens). Qt: `error()`.
-    public internal(set) var error: SocketError = .unknownSocket
+    @exclusivity(unchecked) public internal(set) var error: SocketError = .unknownSocket
     /// What the last error's operation was, on which address, and the OS's reason
     /// ("bind 127.0.0.1:45454: Address already in use"); `errorString` stays Qt's exact text.
     /// QKit only; Qt has no counterpart.
-    public internal(set) var errorDetail = ""
+    @exclusivity(unchecked) public internal(set) var errorDetail = ""
     /// Errors reported so far (an async reader tells a fresh error from an old one).
-    var errorCount = 0
+    @exclusivity(unchecked) var errorCount = 0
 
     /// The descriptor, −1 when there is none. Qt: `socketDescriptor()`.
     public var socketDescriptor: Int32 { fd }
-    var fd: Int32 = -1
+    @exclusivity(unchecked) var fd: Int32 = -1
     /// AF_INET or AF_INET6 of the open descriptor.
-    var family: Int32 = 0
+    @exclusivity(unchecked) var family: Int32 = 0
 
     /// The local address, null when unbound. Qt: `localAddress()`.
-    public internal(set) var localAddress: QHostAddress = .null
+    @exclusivity(unchecked) public internal(set) var localAddress: QHostAddress = .null
     /// The local port, 0 when unbound. Qt: `localPort()`.
-    public internal(set) var localPort: UInt16 = 0
+    @exclusivity(unchecked) public internal(set) var localPort: UInt16 = 0
     /// The connected peer's address, null when not connected. Qt: `peerAddress()`.
-    public internal(set) var peerAddress: QHostAddress = .null
+    @exclusivity(unchecked) public internal(set) var peerAddress: QHostAddress = .null
     /// The connected peer's port, 0 when not connected. Qt: `peerPort()`.
-    public internal(set) var peerPort: UInt16 = 0
+    @exclusivity(unchecked) public internal(set) var peerPort: UInt16 = 0
     /// The peer name given to connectToHost. Qt: `peerName()`.
-    public internal(set) var peerName: String = ""
+    @exclusivity(unchecked) public internal(set) var peerName: String = ""
 
     /// Creates an unconnected socket of `socketType`.
     public init(_ socketType: SocketType, parent: QObject? = nil) {

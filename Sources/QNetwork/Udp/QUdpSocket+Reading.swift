@@ -112,15 +112,7 @@ extension QUdpSocket {
         var failure: Errno?
         if inbox.count == 0 { failure = fillInbox() }
         if inbox.count > 0 {
-            var datagram = inbox.pop()
-            let n = min(buffer.count, datagram.data.count)
-            if n > 0 {
-                datagram.data.withUnsafeBytes { source in
-                    buffer.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: n)
-                }
-            }
-            datagram.info.copied = n
-            return datagram.info
+            return inbox.pop(into: buffer)
         }
         if let failure {
             reportReceiveFailure(failure)
