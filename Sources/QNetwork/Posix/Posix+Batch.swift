@@ -118,7 +118,7 @@ extension Posix {
             // Parsed in place: no copy of the control bytes per datagram.
             let control = UnsafeRawBufferPointer(start: scratch.controls + i * scratch.controlSize, count: scratch.controlSize)
             parseControl(control, length: header.msg_hdr.msg_controllen, into: &info)
-            out.append(BatchedDatagram(data: data, info: info))
+            out.append(BatchedDatagram(data: consume data, info: consume info))
         }
         return out
     }
