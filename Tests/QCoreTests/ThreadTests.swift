@@ -231,6 +231,49 @@ struct ThreadTests {
         #expect(t.wait(3000))
     }
 
+    @Test(
+        "a queued call still pending when its connection is removed follows its receiver to another thread, whether the sender was destroyed or the connection disconnected"
+    )
+    func pendingCallOfRemovedConnectionFollowsReceiver() {
+        final class Sink: QObject, @unchecked Sendable {
+            let threads = Guarded<[ObjectIdentifier]>([])
+            func hit(_ value: Int) { threads.withLock { $0.append(ObjectIdentifier(QThread.currentThread)) } }
+        }
+        final class Source: QObject { let fired = Signal<Int>() }
+        let t = QThread()
+        let sink = Sink()
+        let dying = Source(), kept = Source()
+        dying.fired.connect(sink, Sink.hit, type: .queued)
+        let connection = kept.fired.connect(sink, Sink.hit, type: .queued)
+        dying.fired.emit(1)
+        kept.fired.emit(2)
+        // Both connections go before the move: the calls are still delivered (as Qt does),
+        // in the receiver's thread.
+        dying.delete()
+        #expect(connection.disconnect())
+        sink.moveToThread(t)
+        t.start()
+        QCoreApplication.sendPostedEvents()
+        #expect(spinLoop { sink.threads.withLock { $0.count } == 2 })
+        #expect(sink.threads.withLock { $0 } == [ObjectIdentifier(t), ObjectIdentifier(t)])
+        t.quit()
+        #expect(t.wait(3000))
+    }
+
+    @Test("a queued call still pending when its connection is removed is dropped if its receiver is deleted first")
+    func pendingCallOfRemovedConnectionDroppedWithReceiver() {
+        final class Sink: QObject {}
+        final class Source: QObject { let fired = Signal<Int>() }
+        let source = Source(), sink = Sink()
+        var ran = 0
+        let connection = source.fired.connect(receiver: sink, type: .queued) { _, _ in ran += 1 }
+        source.fired.emit(1)
+        #expect(connection.disconnect())
+        sink.delete()
+        QCoreApplication.sendPostedEvents()
+        #expect(ran == 0)
+    }
+
     @Test("a parent in another thread is refused and the object gets no parent")
     func crossThreadParentRefused() {
         let t = QThread()

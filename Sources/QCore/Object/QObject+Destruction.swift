@@ -94,6 +94,11 @@ extension QObject {
                 connection.receiverGone.store(true, ordering: .releasing)
                 extra.incoming.removeValue(forKey: key)
             }
+            if !onlyPassingReceiver {
+                // Pending calls of removed connections are dropped too (their receiver is gone).
+                for entry in extra.lingering.values { entry.connection?.receiverGone.store(true, ordering: .releasing) }
+                extra.lingering.removeAll()
+            }
         }
     }
 }

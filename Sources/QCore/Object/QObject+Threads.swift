@@ -72,6 +72,9 @@ extension QObject {
             // Other threads add and remove incoming connections under the registry lock.
             connectionRegistryLock.withLock {
                 for connection in extra.incoming.values { connection.setReceiverThread(target) }
+                // Removed connections whose calls are still pending: those calls follow too.
+                extra.lingering = extra.lingering.filter { $0.value.connection != nil }
+                for entry in extra.lingering.values { entry.connection?.setReceiverThread(target) }
             }
         }
         for child in childList { child.moveSubtree(to: target, timers: &timers, moved: &moved) }

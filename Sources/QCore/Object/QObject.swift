@@ -208,10 +208,20 @@ final class ObjectExtra {
     @exclusivity(unchecked) var signals: [SignalBase] = []
     /// Connections whose receiver or context is this object (guarded by connectionRegistryLock).
     var incoming: [ObjectIdentifier: ConnectionBase] = [:]
+    /// Connections removed from their signal (a disconnect, the sender's end) whose queued
+    /// calls may still wait in a queue: Qt still delivers those calls, in this object's
+    /// thread, so a move must re-point them too. Weak: each goes with its last call.
+    /// Guarded by connectionRegistryLock.
+    var lingering: [ObjectIdentifier: WeakConnection] = [:]
     /// Installed event filters, most recent last (weak: a filter may die first).
     var eventFilters: [WeakObject] = []
     /// Ids of the timers this object started.
     var timerIds: [Int] = []
+}
+
+/// A weak reference to a connection (see `ObjectExtra.lingering`).
+struct WeakConnection {
+    weak var connection: ConnectionBase?
 }
 
 /// A weak reference to a QObject, for lists that must not keep objects alive.

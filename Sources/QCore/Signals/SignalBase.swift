@@ -169,12 +169,25 @@ extension ConnectionBase {
         }
     }
 
-    /// Removes this connection from its receiver's incoming list.
+    /// Removes this connection from its receiver's incoming list. It lingers there, weakly,
+    /// while queued calls of it may be pending: a move of the receiver must still re-point
+    /// them (else they would run in the receiver's old thread).
     func unregisterFromReceiver() {
         guard receiverID != nil else { return }
         connectionRegistryLock.withLock {
-            guard !receiverGone.load(ordering: .relaxed), let receiver else { return }
-            receiver.extra?.incoming.removeValue(forKey: ObjectIdentifier(self))
+            guard !receiverGone.load(ordering: .relaxed), let receiver, let extra = receiver.extra else { return }
+            let key = ObjectIdentifier(self)
+            guard extra.incoming.removeValue(forKey: key) != nil else { return }
+            // Entries whose calls are all gone are dropped as the list grows.
+            if extra.lingering.count >= 16 && extra.lingering.count.isPowerOf2 {
+                extra.lingering = extra.lingering.filter { $0.value.connection != nil }
+            }
+            extra.lingering[key] = WeakConnection(connection: self)
         }
     }
+}
+
+extension Int {
+    /// True for 1, 2, 4, 8...
+    fileprivate var isPowerOf2: Bool { self > 0 && self & (self - 1) == 0 }
 }
