@@ -93,25 +93,17 @@ struct SocketNotifierTests {
                 return false
             }
         }
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
-        let n = QSocketNotifier(fds[0], .read), keeper = Keeper()
-        n.installEventFilter(keeper)
-        var activations = 0
-        n.activated.connect { fd in
-            activations += 1
-            var b: UInt8 = 0
-            _ = read(fd, &b, 1)
+        let pipe = NotifiedPipe(), keeper = Keeper()
+        defer {
+            pipe.close()
+            keeper.delete()
         }
-        var byte: UInt8 = 7
-        _ = write(fds[1], &byte, 1)
-        #expect(spinLoop { activations == 1 })
-        _ = write(fds[1], &byte, 1)
-        #expect(spinLoop { activations == 2 })
+        pipe.notifier.installEventFilter(keeper)
+        pipe.poke()
+        #expect(spinLoop { pipe.activations == 1 })
+        pipe.poke()
+        #expect(spinLoop { pipe.activations == 2 })
         #expect(keeper.kept.count == 2)
         if keeper.kept.count == 2 { #expect(keeper.kept[0] !== keeper.kept[1]) }
-        n.delete()
-        keeper.delete()
     }
 }

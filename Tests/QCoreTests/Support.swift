@@ -19,6 +19,36 @@ final class DeinitCounter: @unchecked Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
+/// A pipe whose read end has a read notifier that counts its activations, taking the byte
+/// that made it fire each time. `poke()` writes one byte.
+final class NotifiedPipe {
+    private var fds: [Int32] = [-1, -1]
+    let notifier: QSocketNotifier
+    private(set) var activations = 0
+
+    init() {
+        _ = pipe(&fds)
+        notifier = QSocketNotifier(fds[0], .read)
+        notifier.activated.connect { [unowned self] fd in
+            activations += 1
+            var byte: UInt8 = 0
+            _ = read(fd, &byte, 1)
+        }
+    }
+
+    func poke() {
+        var byte: UInt8 = 1
+        _ = write(fds[1], &byte, 1)
+    }
+
+    /// Deletes the notifier and closes both ends.
+    func close() {
+        notifier.delete()
+        _ = Glibc.close(fds[0])
+        _ = Glibc.close(fds[1])
+    }
+}
+
 /// A QObject that records its events and counts its deinit.
 class Probe: QObject {
     let trace: Trace?
