@@ -52,55 +52,21 @@ extension ThreadData {
         }
     }
 
-    /// `post(.event(…))` for `QCoreApplication.postEvent`: the entry is built inside the lock,
-    /// where the event moves straight into the queue (built outside, it was copied in and
-    /// its copy released: two more atomic operations per event). Only the receiver is
-    /// retained, as the queue keeps it until delivery.
+    /// `post(.event(…))` for `QCoreApplication.postEvent`, and `postCall` for the hot path of a
+    /// queued signal call (`owned` is an owned reference): each builds its entry right into
+    /// `enqueue`, which is inlined, so the entry moves straight into the queue. (An entry
+    /// built in one function and handed through `post` was copied in and its copy released:
+    /// two more atomic operations per post.)
     func postEvent(_ event: consuming QEvent, to receiver: QObject, priority: Int) {
-        if event.type == .quit {
-            enqueue(.event(consume event, receiver: receiver, priority: priority), priority: priority, quitFor: receiver)
-            return
-        }
-        var toWake: EventDispatcherWaker?
-        postLock.lock()
-        if postedEvents.isEmpty || priority <= tailPriority {
-            postedEvents.append(.event(consume event, receiver: receiver, priority: priority))
-            tailPriority = priority
-        } else {
-            var index = postedEvents.count
-            while index > 0 && postedEvents.priority(at: index - 1) < priority { index -= 1 }
-            postedEvents.insert(.event(consume event, receiver: receiver, priority: priority), at: index)
-        }
-        if loopSleeping, let waker, !isCurrent {
-            loopSleeping = false
-            toWake = waker
-        }
-        postLock.unlock()
-        toWake?.wake()
+        let quit = event.type == .quit
+        enqueue(.event(consume event, receiver: receiver, priority: priority), priority: priority, quitFor: quit ? receiver : nil)
     }
 
-    /// `post(.call(…))` for the hot path of a queued signal call: `owned` is an owned
-    /// reference, built into its entry only inside the lock, where it moves straight into
-    /// the queue (an entry built outside was copied in: two atomic operations per call).
     func postCall(_ owned: Unmanaged<QueuedCallEvent>) {
-        var toWake: EventDispatcherWaker?
-        postLock.lock()
-        if postedEvents.isEmpty || tailPriority >= 0 {
-            postedEvents.append(.call(owned.takeRetainedValue()))
-            tailPriority = 0
-        } else {
-            var index = postedEvents.count
-            while index > 0 && postedEvents.priority(at: index - 1) < 0 { index -= 1 }
-            postedEvents.insert(.call(owned.takeRetainedValue()), at: index)
-        }
-        if loopSleeping, let waker, !isCurrent {
-            loopSleeping = false
-            toWake = waker
-        }
-        postLock.unlock()
-        toWake?.wake()
+        enqueue(.call(owned.takeRetainedValue()), priority: 0, quitFor: nil)
     }
 
+    @inline(__always)
     private func enqueue(_ entry: consuming PostedItem, priority: Int, quitFor: QObject?) {
         var toWake: EventDispatcherWaker?
         postLock.lock()
