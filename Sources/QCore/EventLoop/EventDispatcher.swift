@@ -47,7 +47,11 @@ final class EventDispatcher {
     private let wakeEvent: OpaquePointer
     let timerQueue: TimerQueue
     private let timerEvent: OpaquePointer
-    unowned(unsafe) let threadData: ThreadData
+    /// The thread's data (it owns this dispatcher), unretained. Held as `Unmanaged` and
+    /// borrowed through `_withUnsafeGuaranteedRef` in a pass: an `unowned(unsafe)` reference
+    /// was retained and released around each use, several times per pass.
+    let threadDataRef: Unmanaged<ThreadData>
+    var threadData: ThreadData { threadDataRef.takeUnretainedValue() }
 
     /// Filled by libevent callbacks during `event_base_loop`.
     /// Watches that fired, each retained by hand until step 4 delivered it (a list of
@@ -88,7 +92,7 @@ final class EventDispatcher {
         }
         event_config_free(config)
         self.base = base
-        self.threadData = threadData
+        self.threadDataRef = .passUnretained(threadData)
         waker = EventDispatcherWaker()
         guard let wakeEvent = event_new(base, waker.fd, Int16(EV_READ | EV_PERSIST | EV_ET), qkitWakeCallback, nil),
             event_add(wakeEvent, nil) == 0
@@ -124,6 +128,11 @@ final class EventDispatcher {
     /// One iteration. Returns whether anything was handled.
     @discardableResult
     func processEvents(_ flags: QEventLoop.ProcessEventsFlags) -> Bool {
+        // Safe: the thread data owns this dispatcher, so it outlives the pass.
+        threadDataRef._withUnsafeGuaranteedRef { processEvents(flags, threadData: $0) }
+    }
+
+    private func processEvents(_ flags: QEventLoop.ProcessEventsFlags, threadData: ThreadData) -> Bool {
         // 1. awake; 2. posted events queued before this step.
         var handled = threadData.sendPostedEvents()
 

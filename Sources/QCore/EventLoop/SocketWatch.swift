@@ -52,17 +52,12 @@ final class SocketWatch {
     func deliver(_ threadData: ThreadData) -> Bool {
         guard isEnabled, let notifier else { return false }
         threadData.scopeLevel += 1
-        // One SockAct event per dispatcher is reused unless a handler kept it.
-        var event: QEvent
-        if let spare = dispatcher.spareSockActEvent {
-            dispatcher.spareSockActEvent = nil
-            spare.isAccepted = true
-            event = spare
-        } else {
-            event = QEvent(.sockAct)
-        }
+        // One SockAct event per dispatcher is reused unless a handler kept it; moved in and
+        // out of its slot (`take()`, `consume`), as a copy costs a retain and a release.
+        var event = dispatcher.spareSockActEvent.take() ?? QEvent(.sockAct)
+        event.isAccepted = true
         _ = QCoreApplication.notify(notifier, event)
-        if isKnownUniquelyReferenced(&event) { dispatcher.spareSockActEvent = event }
+        if isKnownUniquelyReferenced(&event) { dispatcher.spareSockActEvent = consume event }
         threadData.scopeLevel -= 1
         return true
     }

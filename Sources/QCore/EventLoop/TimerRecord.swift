@@ -91,10 +91,10 @@ final class TimerRecord {
         guard isActive, !inHandler else { return false }
         inHandler = true
         threadData.scopeLevel += 1
-        // One QTimerEvent per dispatcher is reused unless a handler kept it.
+        // One QTimerEvent per dispatcher is reused unless a handler kept it; moved in and out
+        // of its slot (`take()`, `consume`), as a copy costs a retain and a release.
         var event: QTimerEvent
-        if let spare = dispatcher.spareTimerEvent {
-            dispatcher.spareTimerEvent = nil
+        if let spare = dispatcher.spareTimerEvent.take() {
             spare.timerId = id
             spare.isAccepted = true
             event = spare
@@ -102,7 +102,7 @@ final class TimerRecord {
             event = QTimerEvent(id)
         }
         _ = QCoreApplication.notify(object, event)
-        if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = event }
+        if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = consume event }
         threadData.scopeLevel -= 1
         inHandler = false
         if interval == 0 && isActive && !hasEntry {
