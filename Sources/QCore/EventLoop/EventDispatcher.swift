@@ -181,7 +181,7 @@ final class EventDispatcher {
             let deliver = !flags.contains(.excludeSocketNotifiers)
             for watch in fired {
                 // Safe: the list's reference keeps the watch alive until this release.
-                if deliver && watch._withUnsafeGuaranteedRef({ $0.deliver(threadData) }) { handled = true }
+                if deliver && watch._withUnsafeGuaranteedRef({ $0.deliver(threadData, self) }) { handled = true }
                 watch.release()
             }
             fired.removeAll(keepingCapacity: true)
@@ -189,7 +189,8 @@ final class EventDispatcher {
         }
 
         // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.
-        if let mainQueue, mainQueue.run() { handled = true }
+        // (Optional chaining borrows the watch; `if let` retained and released it every pass.)
+        if mainQueue?.run() == true { handled = true }
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).
         if !firedTimers.isEmpty || !deferredTimers.isEmpty {

@@ -144,13 +144,9 @@ open class QCoreApplication: QObject {
 
     /// Delivers an event: the receiver's filters (most recent first), then `event()`.
     static func notify(_ receiver: QObject, _ event: QEvent) -> Bool {
-        // The life token's bit answers "has it filters?" with one load (reading the filter
-        // list itself is an exclusivity-checked access).
-        if let extra = receiver.extra, extra.lifeToken.bits.load(ordering: .relaxed) & LifeToken.filteredBit != 0,
-            receiver.runEventFilters(event)
-        {
-            return true
-        }
+        // One flag answers "has it filters?" (reading `extra` retained and released it, and the
+        // filter list itself is an exclusivity-checked access).
+        if receiver.state.contains(.filtered), receiver.runEventFilters(event) { return true }
         return receiver.event(event)
     }
 }

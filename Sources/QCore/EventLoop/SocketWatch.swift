@@ -45,11 +45,13 @@ final class SocketWatch {
     }
 
     fileprivate func fired() {
-        dispatcher.firedWatches.append(Unmanaged.passRetained(self))
+        // Safe: the dispatcher owns the libevent base whose callback this is.
+        Unmanaged.passUnretained(dispatcher)._withUnsafeGuaranteedRef { $0.firedWatches.append(Unmanaged.passRetained(self)) }
     }
 
     /// Step 4: delivers QEvent.sockAct to the notifier if it is still enabled.
-    func deliver(_ threadData: ThreadData) -> Bool {
+    /// (`dispatcher` is passed in, borrowed: reading the unowned(unsafe) field retained it.)
+    func deliver(_ threadData: ThreadData, _ dispatcher: EventDispatcher) -> Bool {
         guard isEnabled, let notifier else { return false }
         threadData.scopeLevel += 1
         // One SockAct event per dispatcher is reused unless a handler kept it; moved in and
@@ -66,5 +68,5 @@ final class SocketWatch {
 private func qkitSocketCallback(_ fd: Int32, _ what: Int16, _ context: UnsafeMutableRawPointer?) {
     guard let context else { return }
     // Safe: the watch frees this event in invalidate()/deinit, so it is alive while the event can fire.
-    Unmanaged<SocketWatch>.fromOpaque(context).takeUnretainedValue().fired()
+    Unmanaged<SocketWatch>.fromOpaque(context)._withUnsafeGuaranteedRef { $0.fired() }
 }

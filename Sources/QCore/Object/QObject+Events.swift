@@ -36,6 +36,7 @@ extension QObject {
         removeEventFilter(filter)
         extraData.eventFilters.append(WeakObject(object: filter))
         extraData.lifeToken.setFiltered(true)
+        state.insert(.filtered)
     }
 
     /// Removes an installed event filter (nothing happens if it is not installed).
@@ -43,6 +44,7 @@ extension QObject {
         guard let extra else { return }
         extra.eventFilters.removeAll { $0.object == nil || $0.object === filter }
         extra.lifeToken.setFiltered(!extra.eventFilters.isEmpty)
+        if extra.eventFilters.isEmpty { state.remove(.filtered) }
     }
 
     /// Runs the installed filters, most recent first; true if one of them consumed the event.

@@ -166,6 +166,9 @@ struct ObjectState: OptionSet {
     static let deletingChildren = ObjectState(rawValue: 4)
     static let inDeinit = ObjectState(rawValue: 8)
     static let uncounted = ObjectState(rawValue: 32)
+    /// Event filters are installed (the owner thread's copy of the life token's bit, read by
+    /// every `notify` without touching `extra`).
+    static let filtered = ObjectState(rawValue: 64)
 }
 
 #if DEBUG
