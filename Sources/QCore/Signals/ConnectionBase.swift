@@ -60,16 +60,20 @@ class ConnectionBase {
         }
     }
 
-    /// A spare call to reuse, when the calling thread is the receiver's; the caller owns the
-    /// list's reference to it.
-    @inlinable @inline(__always)
-    func takeSpareCall() -> Unmanaged<QueuedCallEvent>? {
+    /// True when the receiver lives in the calling thread (false for a receiver-less
+    /// connection). No lock, no retain.
+    @inlinable @inline(__always) var receiverIsCurrentThread: Bool {
         let bits = receiverThreadBits.load(ordering: .acquiring)
         // Safe: receiverThreadRef keeps this ThreadData alive while the connection points at it.
-        guard bits != 0,
-            Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef({ $0.isCurrent }),
-            let call = spareCalls
-        else { return nil }
+        return bits != 0
+            && Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { $0.isCurrent }
+    }
+
+    /// A spare call to reuse (the caller owns the list's reference to it). Only from the
+    /// receiver's thread (`receiverIsCurrentThread`).
+    @inlinable @inline(__always)
+    func popSpareCall() -> Unmanaged<QueuedCallEvent>? {
+        guard let call = spareCalls else { return nil }
         // Safe: the list holds a reference to each spare.
         spareCalls = call._withUnsafeGuaranteedRef { $0.nextSpare }
         spareCount -= 1

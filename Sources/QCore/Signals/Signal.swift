@@ -120,13 +120,22 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable
     func queue(_ box: SlotBox<repeat each Arg>, blocking: Bool, _ args: repeat each Arg) {
         guard box.canQueue else { refuseQueuing(box, argumentTypes: "\((repeat (each Arg).self))") }
-        if !blocking, let spare = box.takeSpareCall() {
-            // Safe: a connection's spares are calls of that connection, so of its type; the
-            // list's reference passes to the queue.
-            spare._withUnsafeGuaranteedRef {
-                unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
+        // Only calls queued in the receiver's own thread, whose arguments are plain values
+        // (decided at compile time per argument list), are reused: a spare then holds nothing
+        // that needs releasing, and only that thread takes spares.
+        if !blocking && _isPOD((repeat each Arg).self) && box.receiverIsCurrentThread {
+            if let spare = box.popSpareCall() {
+                // Safe: a connection's spares are calls of that connection, so of its type;
+                // the list's reference passes to the queue.
+                spare._withUnsafeGuaranteedRef {
+                    unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
+                }
+                postQueuedCall(spare, box: box, blocking: false)
+            } else {
+                let call = SignalCallEvent(box: box, args: repeat each args)
+                call.reusable = true
+                postQueuedCall(.passRetained(call), box: box, blocking: false)
             }
-            postQueuedCall(spare, box: box, blocking: false)
             return
         }
         postQueuedCall(.passRetained(SignalCallEvent(box: box, args: repeat each args)), box: box, blocking: blocking)
@@ -142,14 +151,18 @@ extension Signal where repeat each Arg: Sendable {
     public convenience init() { self.init(owner: nil, sendable: true) }
 }
 
-/// The queued form of one emission: the connection and a copy of the arguments. Once it
-/// ran, the receiver's thread keeps it in its connection's spare list
+/// The queued form of one emission: the connection and a copy of the arguments. When the
+/// arguments are plain values (no references: `Int`, `Double`, enums and structs of such),
+/// the receiver's thread keeps the call once it ran in its connection's spare list
 /// (`QueuedCallEvent.recycle`), and the next emission queued from that thread reuses it:
-/// steady same-thread queued calls allocate nothing.
+/// steady same-thread queued calls then allocate nothing. Calls with other arguments are
+/// freed after delivery, releasing their arguments then, as Qt destroys its call event.
 @usableFromInline
 final class SignalCallEvent<each Arg>: QueuedCallEvent {
-    /// The arguments, until the slot runs (taken then, so a spare keeps no value alive).
-    @usableFromInline @exclusivity(unchecked) var args: (repeat each Arg)?
+    /// The arguments. (Not an optional to empty after the slot ran: destroying a generic
+    /// optional in this class's deinit looked its type up at run time, about 300
+    /// instructions per call freed.)
+    @usableFromInline @exclusivity(unchecked) var args: (repeat each Arg)
 
     /// The typed connection (stored once, in the untyped base).
     @inlinable var box: SlotBox<repeat each Arg> {
@@ -181,7 +194,6 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
     @inlinable
     func run() {
         // Safe: this event retains its connection until it is freed or kept as a spare.
-        let args = self.args.take().unsafelyUnwrapped
         Unmanaged.passUnretained(box)._withUnsafeGuaranteedRef { box in
             box.slot.call(repeat each args)
         }

@@ -36,18 +36,20 @@ class QueuedCallEvent: QEvent {
 
     /// Set when event filters saw the call (they may keep it): it is then never reused.
     @exclusivity(unchecked) var seenByFilters = false
+    /// Set for a signal call whose arguments are plain values: it may be reused.
+    @usableFromInline @exclusivity(unchecked) var reusable = false
     /// The next spare in its connection's list (see `recycle`); not a reference of its own.
     @usableFromInline @exclusivity(unchecked) var nextSpare: Unmanaged<QueuedCallEvent>?
 
     /// Called once the call ran, on `data`'s thread, by the queue, which hands its reference
-    /// over. A signal call that no event filter saw (the only kind with a connection; its slot took its
-    /// arguments) goes to its connection's spare list when `data` is still the receiver's
-    /// thread, the connection lives and the list has room; it then drops its reference to the
-    /// connection, which holds it now, so there is no cycle. Anything else is released.
+    /// over. A reusable signal call (plain-value arguments) that no event filter saw goes to
+    /// its connection's spare list when `data` is still the receiver's thread, the connection
+    /// lives and the list has room; it then drops its reference to the connection, which
+    /// holds it now, so there is no cycle. Anything else is released.
     static func recycle(_ call: consuming QueuedCallEvent, on data: ThreadData) {
         // A filter may have kept the call: only a call no filter saw is reused. (Nothing
         // else hands a call out; a uniqueness check would depend on the optimiser's copies.)
-        guard !call.seenByFilters else { return }
+        guard call.reusable && !call.seenByFilters else { return }
         let owned = Unmanaged.passRetained(consume call)
         let kept = owned._withUnsafeGuaranteedRef { call -> Bool in
             guard let ref = call.connectionRef else { return false }
