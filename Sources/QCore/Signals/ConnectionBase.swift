@@ -60,17 +60,8 @@ class ConnectionBase {
         }
     }
 
-    /// True when the receiver lives in the calling thread (false for a receiver-less
-    /// connection). No lock, no retain.
-    @inlinable @inline(__always) var receiverIsCurrentThread: Bool {
-        let bits = receiverThreadBits.load(ordering: .acquiring)
-        // Safe: receiverThreadRef keeps this ThreadData alive while the connection points at it.
-        return bits != 0
-            && Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { $0.isCurrent }
-    }
-
     /// A spare call to reuse (the caller owns the list's reference to it). Only from the
-    /// receiver's thread (`receiverIsCurrentThread`).
+    /// receiver's thread (`receiverInCurrentThread`).
     @inlinable @inline(__always)
     func popSpareCall() -> Unmanaged<QueuedCallEvent>? {
         guard let call = spareCalls else { return nil }
@@ -98,12 +89,13 @@ class ConnectionBase {
         receiverThreadBits.store(UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque()), ordering: .releasing)
     }
 
-    /// True when the receiver lives in the calling thread (no lock, no retain).
+    /// True when the receiver lives in the calling thread; false for a receiver-less
+    /// connection. No lock, no retain.
     @inlinable @inline(__always) var receiverInCurrentThread: Bool {
         let bits = receiverThreadBits.load(ordering: .acquiring)
         // Safe: receiverThreadRef keeps this ThreadData alive while the connection points at it.
-        return Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
-            ._withUnsafeGuaranteedRef { $0.isCurrent }
+        return bits != 0
+            && Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef { $0.isCurrent }
     }
 
     /// The receiver's ThreadData, retained (takes the registry lock: cross-thread paths only).

@@ -123,7 +123,7 @@ public final class Signal<each Arg>: SignalBase {
         // Only calls queued in the receiver's own thread, whose arguments are plain values
         // (decided at compile time per argument list), are reused: a spare then holds nothing
         // that needs releasing, and only that thread takes spares.
-        if !blocking && _isPOD((repeat each Arg).self) && box.receiverIsCurrentThread {
+        if !blocking && _isPOD((repeat each Arg).self) && box.receiverInCurrentThread {
             if let spare = box.popSpareCall() {
                 // Safe: a connection's spares are calls of that connection, so of its type;
                 // the list's reference passes to the queue.
@@ -221,7 +221,7 @@ struct SenderScope {
     init(_ box: ConnectionBase) {
         let bits = box.receiverThreadBits.load(ordering: .acquiring)
         let data: ThreadData
-        if bits != 0, box.receiverInCurrentThread {
+        if box.receiverInCurrentThread {
             // Safe: the connection's receiverThreadRef retains it.
             data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         } else {
