@@ -67,14 +67,7 @@ struct QueuedCallReuseTests {
 
     @Test("an event filter that keeps the MetaCall event keeps its own object: the next call is a new one")
     func filterKeepsTheEvent() {
-        final class Keeper: QObject {
-            var kept: [QEvent] = []
-            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
-                if event.type == .metaCall { kept.append(event) }
-                return false
-            }
-        }
-        let source = Source(), sink = Sink(), keeper = Keeper()
+        let source = Source(), sink = Sink(), keeper = EventKeeper(.metaCall)
         sink.installEventFilter(keeper)
         source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
         source.fired.emit(1)

@@ -86,14 +86,7 @@ struct SocketNotifierTests {
 
     @Test("each activation reaches filters as a SockAct event, and one a filter kept is never reused")
     func keptSockActEventIsNotReused() {
-        final class Keeper: QObject {
-            var kept: [QEvent] = []
-            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
-                if event.type == .sockAct { kept.append(event) }
-                return false
-            }
-        }
-        let pipe = NotifiedPipe(), keeper = Keeper()
+        let pipe = NotifiedPipe(), keeper = EventKeeper(.sockAct)
         defer {
             pipe.close()
             keeper.delete()

@@ -19,6 +19,21 @@ final class DeinitCounter: @unchecked Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
+/// An event filter that keeps every event of one type it sees (and stops none), so tests can
+/// check that a kept event is never reused.
+final class EventKeeper: QObject {
+    let type: QEvent.EventType
+    private(set) var kept: [QEvent] = []
+    init(_ type: QEvent.EventType) {
+        self.type = type
+        super.init()
+    }
+    override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
+        if event.type == type { kept.append(event) }
+        return false
+    }
+}
+
 /// A pipe whose read end has a read notifier that counts its activations, taking the byte
 /// that made it fire each time. `poke()` writes one byte.
 final class NotifiedPipe {
