@@ -214,8 +214,8 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test("a refusal taken by the loop's read-ahead is the next read's ConnectionRefusedError; the queued datagram follows")
-    func readAheadRefused() {
+    @Test("a refusal that ends a read's batch receive is that read's ConnectionRefusedError; the queued datagram follows")
+    func batchReceiveRefused() {
         let (r, s) = pair()
         let log = SignalLog()
         record(r, into: log)
@@ -229,22 +229,59 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test(
-        "a failed read-ahead loses nothing; a read whose own receive fails reports NetworkError, and the next read gets the datagram"
-    )
+    @Test("readyRead takes nothing from the kernel; a read whose receive fails reports NetworkError, and the next read gets the datagram")
     func receiveFails() {
         let (r, s) = pair()
         let log = SignalLog()
         record(r, into: log)
-        SyscallFaults.inject(ENOMEM, into: .recvmmsg, on: r.socketDescriptor, times: 2)
+        SyscallFaults.inject(ENOMEM, into: .recvmmsg, on: r.socketDescriptor)
         #expect(s.writeDatagram(bytes("kept"), .localHost, r.localPort) == 4)
         #expect(spinLoop { log.entries.contains("readyRead") })
-        #expect(SyscallFaults.injected == 1)
+        #expect(SyscallFaults.injected == 0)
         #expect(r.readDatagram(16) == nil)
+        #expect(SyscallFaults.injected == 1)
         #expect(log.entries == ["readyRead", "errorOccurred(network)"])
         #expect(r.error == .network && r.errorString == "Unable to receive a message" && r.state == .bound)
         #expect(r.errorDetail.hasPrefix("receive on 127.0.0.1:"))
         #expect(receives(r, ["kept"]))
+        r.abort(); s.abort()
+    }
+
+    @Test(
+        "readDatagram(into:)'s own receive (recvfrom) fails: −1, errorOccurred with Qt's code and text; the next read gets the datagram",
+        arguments: [
+            UdpFault(code: ENOMEM, error: .network, text: "Unable to receive a message"),
+            UdpFault(code: ECONNREFUSED, error: .connectionRefused, text: "Connection refused"),
+        ])
+    func directReceiveFails(_ fault: UdpFault) {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        #expect(s.writeDatagram(bytes("kept"), .localHost, r.localPort) == 4)
+        #expect(spinLoop { log.entries.contains("readyRead") })
+        SyscallFaults.inject(fault.code, into: .recvfrom, on: r.socketDescriptor)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        #expect(buffer.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == -1)
+        #expect(log.entries == ["readyRead", "errorOccurred(\(fault.error))"])
+        #expect(r.error == fault.error && r.errorString == fault.text && r.state == .bound)
+        #expect(r.errorDetail.hasPrefix("receive on 127.0.0.1:"))
+        let next = buffer.withUnsafeMutableBytes { r.readDatagram(into: $0) }
+        #expect(next.size == 4 && Array(buffer.prefix(4)) == bytes("kept") && next.port == s.localPort)
+        r.abort(); s.abort()
+    }
+
+    @Test("an interrupted readDatagram(into:) receive (EINTR) is retried: the datagram is read once, with no error")
+    func directReceiveInterrupted() {
+        let (r, s) = pair()
+        let log = SignalLog()
+        record(r, into: log)
+        #expect(s.writeDatagram(bytes("one"), .localHost, r.localPort) == 3)
+        #expect(spinLoop { log.entries.contains("readyRead") })
+        SyscallFaults.inject(EINTR, into: .recvfrom, on: r.socketDescriptor, times: 2)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        #expect(buffer.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == 3)
+        #expect(SyscallFaults.injected == 2)
+        #expect(log.entries == ["readyRead"])
         r.abort(); s.abort()
     }
 
@@ -284,12 +321,12 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test("a refusal seen by hasPendingDatagrams is reported by the next read, as ConnectionRefusedError")
-    func peekRefusal() {
+    @Test("a refusal found by hasPendingDatagrams is reported by the next read, as ConnectionRefusedError")
+    func pendingCheckRefusal() {
         let (r, s) = pair()
         let log = SignalLog()
         record(r, into: log)
-        SyscallFaults.inject(ECONNREFUSED, into: .peek, on: r.socketDescriptor)
+        SyscallFaults.inject(ECONNREFUSED, into: .recvmmsg, on: r.socketDescriptor)
         #expect(!r.hasPendingDatagrams())
         #expect(r.readDatagram(16) == nil)
         #expect(log.entries == ["errorOccurred(connectionRefused)"])

@@ -344,6 +344,41 @@ struct UdpReadTests {
         r.abort(); s.abort()
     }
 
+    @Test("readDatagram(into:) straight from the kernel: cut to the buffer, the rest discarded, the sender given; then −1 with TemporaryError")
+    func directReadTruncates() {
+        let (r, s) = pair(["first-datagram", "second"])
+        var arrived = false
+        r.readyRead.connect { arrived = true }
+        #expect(spinLoop { arrived })
+        var small = [UInt8](repeating: 0, count: 5)
+        let first = small.withUnsafeMutableBytes { r.readDatagram(into: $0) }
+        #expect(first.size == 5 && small == bytes("first"))
+        #expect(first.host == .localHost && first.port == s.localPort)
+        var large = [UInt8](repeating: 0, count: 64)
+        #expect(large.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == 6 && large.prefix(6) == bytes("second")[...])
+        let log = SignalLog()
+        record(r, into: log)
+        #expect(large.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == -1)
+        #expect(log.entries == ["errorOccurred(temporary)"] && r.errorString == "No datagram available for reading")
+        r.abort(); s.abort()
+    }
+
+    @Test("reads straight from the kernel and from datagrams taken ahead keep the datagrams' order")
+    func mixedReadsKeepOrder() {
+        let (r, s) = pair(["d0", "d1", "d2"])
+        var arrived = false
+        r.readyRead.connect { arrived = true }
+        #expect(spinLoop { arrived })
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(buffer.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == 2 && buffer.prefix(2) == bytes("d0")[...])
+        #expect(spinLoop { r.pendingDatagramSize() == 2 })
+        let d1 = r.receiveDatagram()
+        #expect(d1.data == bytes("d1") && d1.destinationAddress == .localHost && d1.hopLimit > 0)
+        #expect(buffer.withUnsafeMutableBytes { r.readDatagram(into: $0).size } == 2 && buffer.prefix(2) == bytes("d2")[...])
+        #expect(!r.hasPendingDatagrams())
+        r.abort(); s.abort()
+    }
+
     @Test("a failed read also re-arms readyRead")
     func failedReadRearms() {
         let r = QUdpSocket()

@@ -89,6 +89,15 @@ extension QObject {
             .takeUnretainedValue()
     }
 
+    /// True when called from another thread than the object's while that thread runs. Reads
+    /// the thread data in place: no reference count is touched (the affinity check runs on
+    /// every socket call).
+    @inline(__always) var calledFromForeignThread: Bool {
+        // Safe, unretained: as `postingThreadData`.
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
+            ._withUnsafeGuaranteedRef { !$0.isCurrent && $0.isRunning }
+    }
+
     /// Copies `threadData`'s address to `threadDataBits` (after every assignment).
     func publishThreadData() {
         threadDataBits.store(UInt(bitPattern: Unmanaged.passUnretained(threadData).toOpaque()), ordering: .releasing)

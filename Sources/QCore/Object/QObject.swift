@@ -92,6 +92,11 @@ open class QObject {
     /// Events of user types (`QEvent.EventType.user` and above).
     open func customEvent(_ event: QEvent) {}
 
+    /// Called in this object's thread after a connection to one of its signals is made;
+    /// compare with `===` (`signal === readyRead`) to start work only once someone listens.
+    /// The default does nothing. Qt: `QObject::connectNotify()`.
+    open func connectNotify(_ signal: SignalBase) {}
+
     /// Qt: `objectName`. Emits `objectNameChanged` when it changes.
     public var objectName: String {
         get { extra?.objectName ?? "" }
@@ -132,10 +137,7 @@ open class QObject {
     /// set up from any thread.
     @inline(__always) func assertAffinity(_ what: @autoclosure () -> String) {
         // Any thread may ask: read the thread through its atomic copy.
-        let data = postingThreadData
-        if !data.isCurrent && data.isRunning {
-            affinityViolation(what())
-        }
+        if calledFromForeignThread { affinityViolation(what()) }
     }
 
     func affinityViolation(_ what: String) -> Never {
@@ -146,10 +148,7 @@ open class QObject {
     }
 
     /// True when called from another thread than the object's while that thread runs.
-    func isForeignThread() -> Bool {
-        let data = postingThreadData
-        return !data.isCurrent && data.isRunning
-    }
+    func isForeignThread() -> Bool { calledFromForeignThread }
 
     func warnForeignThread(_ what: String) {
         Diagnostics.warning(

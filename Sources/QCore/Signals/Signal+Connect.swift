@@ -101,6 +101,7 @@ extension Signal {
         box.passesReceiver = passesReceiver
         box.registerWithReceiver()
         append(box)
+        if !ownerGone, let owner { owner.connectNotify(self) }
         return Connection(box)
     }
 

@@ -43,4 +43,16 @@ extension SocketAddress {
     }
 
     var host: QHostAddress { hostAndPort.0 }
+
+    /// The host address and port of a kernel-written address of `length` bytes (0: none,
+    /// `.null` and 0), read in place: an IPv4 sender costs no copy of the whole storage.
+    static func hostAndPort(of storage: UnsafePointer<sockaddr_storage>, length: socklen_t) -> (QHostAddress, UInt16) {
+        guard length > 0 else { return (.null, 0) }
+        if Int32(storage.pointee.ss_family) == AF_INET {
+            return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                (QHostAddress(ipv4: UInt32(bigEndian: $0.pointee.sin_addr.s_addr)), UInt16(bigEndian: $0.pointee.sin_port))
+            }
+        }
+        return SocketAddress(storage: storage, length: length)?.hostAndPort ?? (.null, 0)
+    }
 }

@@ -39,8 +39,7 @@ enum IOResult<Value> {
 enum SyscallOperation: String, Sendable {
     case socket, bind, connect, listen, accept, close, shutdown, poll
     case setsockopt, getsockopt, getsockname, getpeername
-    case read, send, sendto, sendmsg, sendmmsg, recvmmsg
-    case peek = "recv(MSG_PEEK)"
+    case read, send, sendto, sendmsg, sendmmsg, recvfrom, recvmmsg
     case sendSegmented = "sendmsg(UDP_SEGMENT)"
     case chmod, rename
 }

@@ -35,25 +35,40 @@ extension Posix {
         }
     }
 
-    /// The size of the next queued datagram without consuming it. A pending socket error
-    /// (e.g. an ICMP refusal) is reported, and consumed, by the kernel here.
-    /// The corresponding C call is `recv(MSG_PEEK | MSG_TRUNC)`.
-    static func pendingDatagramSize(_ fd: Int32) -> PeekResult {
-        var byte: UInt8 = 0
-        do {
-            switch try syscall(.peek, on: fd, { Glibc.recv(fd, &byte, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) }) {
-            case .done(let size): return .done(size)
-            case .wouldBlock: return .wouldBlock
+    /// Sends one datagram to the IPv4 address `host` (host order):`port`, the address built
+    /// on the stack. The corresponding C function is `sendto`.
+    @inline(__always)
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, toIPv4 host: UInt32, port: UInt16) throws(Errno) -> IOResult<Int> {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = host.bigEndian
+        return try withUnsafePointer(to: &address) { (p) throws(Errno) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (a) throws(Errno) in
+                try syscall(.sendto, on: fd, {
+                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), a, socklen_t(MemoryLayout<sockaddr_in>.size))
+                })
             }
-        } catch {
-            return .failed(error)
         }
     }
 
-    enum PeekResult {
-        case done(Int)
-        case wouldBlock
-        case failed(Errno)
+    /// Receives one datagram straight into `buffer` (the rest of a larger one is discarded)
+    /// and its sender's address into `sender`, without control messages: the kernel copies
+    /// the bytes once and writes nothing else. Returns the datagram's full size (larger than
+    /// the buffer when it was cut); `senderLength` is the address's length (0: none).
+    /// The corresponding C function is `recvfrom`.
+    @inline(__always)
+    static func receive(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, sender: UnsafeMutablePointer<sockaddr_storage>,
+        senderLength: inout socklen_t
+    ) throws(Errno) -> IOResult<Int> {
+        senderLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return try sender.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(Errno) in
+            // MSG_TRUNC: the result is the datagram's full size, even when it was cut.
+            try syscall(.recvfrom, on: fd, {
+                recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT | MSG_TRUNC), address, &senderLength)
+            })
+        }
     }
 
     /// Reads the destination address, interface and hop limit from a datagram's control

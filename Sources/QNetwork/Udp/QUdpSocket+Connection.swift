@@ -93,8 +93,8 @@ extension QUdpSocket {
 
     /// Connected: reads one datagram (truncated to the buffer). Re-arms readyRead.
     func readConnected(into buffer: UnsafeMutableRawBufferPointer) -> Int64 {
-        guard state == .connected, let datagram = receive(into: buffer) else { return -1 }
-        return Int64(datagram.copied)
+        guard state == .connected, let (copied, _, _) = receiveDirect(into: buffer) else { return -1 }
+        return Int64(copied)
     }
 
     /// Connected: sends the bytes as one datagram and emits `bytesWritten`.
@@ -130,7 +130,7 @@ extension QUdpSocket {
                 detail: "waitForReadyRead: no datagram within \(msecs) ms on \(localAddress):\(localPort)")
             return false
         }
-        readNotifier?.setEnabled(false)
+        stopWatching()
         emitReadyRead()
         return true
     }

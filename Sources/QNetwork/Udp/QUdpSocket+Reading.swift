@@ -17,16 +17,12 @@ extension QUdpSocket {
         return pendingSize() != nil
     }
 
-    /// Peeks at the next datagram's size, keeping an ICMP refusal for the next read.
+    /// The next datagram's size: takes the waiting datagrams into the inbox when it is empty
+    /// (one `recvmmsg`, so the reads that follow make no system call), keeping an ICMP
+    /// refusal for the next read.
     func pendingSize() -> Int? {
-        if let size = inbox.firstSize { return size }
-        switch Posix.pendingDatagramSize(fd) {
-        case .done(let size): return size
-        case .wouldBlock: return nil
-        case .failed(let e):
-            if e.code == ECONNREFUSED { inbox.pendingRefusal = e }
-            return nil
-        }
+        if inbox.count == 0 { fillInbox() }
+        return inbox.firstSize
     }
 
     /// The size of the first waiting datagram (0 for an empty one), −1 if none.
@@ -46,9 +42,8 @@ extension QUdpSocket {
     /// `errorOccurred`) or the socket is unbound (a warning, no signal). Re-arms readyRead.
     /// Qt: `readDatagram(char *, qint64, QHostAddress *, quint16 *)`.
     public func readDatagram(into buffer: UnsafeMutableRawBufferPointer) -> (size: Int64, host: QHostAddress, port: UInt16) {
-        guard let datagram = receive(into: buffer) else { return (-1, .null, 0) }
-        let (host, port) = datagram.sender?.hostAndPort ?? (.null, 0)
-        return (Int64(datagram.copied), host, port)
+        guard let (copied, host, port) = receiveDirect(into: buffer) else { return (-1, .null, 0) }
+        return (Int64(copied), host, port)
     }
 
     /// Reads one datagram, at most `maxSize` bytes of it (0: discard it); nil when none is
@@ -101,7 +96,43 @@ extension QUdpSocket {
         return QNetworkDatagram(data, received: received, localPort: localPort)
     }
 
-    /// One recvmsg with Qt's error handling; re-arms readyRead whatever happens.
+    /// Reads one datagram into `buffer` with Qt's error handling and re-arms readyRead
+    /// whatever happens: one already in the inbox, otherwise one straight from the kernel
+    /// into `buffer` without its destination and hop limit (one `recvfrom`, no copy: Qt's
+    /// `readDatagram(char *)` asks the kernel for nothing more). Returns the bytes copied and
+    /// the sender.
+    func receiveDirect(into buffer: UnsafeMutableRawBufferPointer) -> (Int, QHostAddress, UInt16)? {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return nil
+        }
+        defer { armReadyRead() }
+        if reportPendingRefusal() { return nil }
+        if inbox.count > 0 {
+            let datagram = inbox.pop(into: buffer)
+            let (host, port) = datagram.sender?.hostAndPort ?? (.null, 0)
+            return (datagram.copied, host, port)
+        }
+        return withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { name in
+            // Safe: the kernel writes `length` bytes of the address before they are read.
+            let sender = name.baseAddress.unsafelyUnwrapped
+            var length: socklen_t = 0
+            do throws(Errno) {
+                if case .done(let size) = try Posix.receive(fd, into: buffer, sender: sender, senderLength: &length) {
+                    let (host, port) = SocketAddress.hostAndPort(of: sender, length: length)
+                    return (min(size, buffer.count), host, port)
+                }
+                report(.temporary, "No datagram available for reading")
+            } catch {
+                reportReceiveFailure(error)
+            }
+            return nil
+        }
+    }
+
+    /// Reads one datagram into `buffer` with Qt's error handling, re-arming readyRead
+    /// whatever happens: from the inbox, filled first when empty (one `recvmmsg`, with
+    /// everything the kernel tells about each datagram).
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> ReceivedDatagram? {
         guard fd >= 0 else {
             qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
@@ -109,11 +140,8 @@ extension QUdpSocket {
         }
         defer { armReadyRead() }
         if reportPendingRefusal() { return nil }
-        var failure: Errno?
-        if inbox.count == 0 { failure = fillInbox() }
-        if inbox.count > 0 {
-            return inbox.pop(into: buffer)
-        }
+        let failure = inbox.count == 0 ? fillInbox() : nil
+        if inbox.count > 0 { return inbox.pop(into: buffer) }
         if let failure {
             reportReceiveFailure(failure)
         } else {

@@ -18,6 +18,12 @@ extension QUdpSocket {
             guard bind(.any, 0) else { return -1 }
         }
         guard fd >= 0 else { return -1 }
+        if family == AF_INET, case .ipv4(let v4) = host.storage {
+            // The common case, an IPv4 destination from an IPv4 socket: the kernel address is
+            // built in place, without the general conversion.
+            let fd = fd
+            return reportSend(try Posix.send(fd, data, toIPv4: v4, port: port)) { endpointText(host, port) }
+        }
         return sendDatagram(data, to: destination(for: host, port: port)) { endpointText(host, port) }
     }
 
@@ -27,13 +33,18 @@ extension QUdpSocket {
     func sendDatagram(
         _ data: UnsafeRawBufferPointer, to target: SocketAddress?, control: SendControl? = nil, subject: () -> String
     ) -> Int64 {
+        if let control, !control.isEmpty {
+            return reportSend(try Posix.send(fd, data, to: target, control: control), subject: subject)
+        }
+        return reportSend(try Posix.send(fd, data, to: target), subject: subject)
+    }
+
+    /// Runs one send and reports it as Qt does: bytesWritten on success, errorOccurred on
+    /// failure (`subject` names the destination in `errorDetail`).
+    @inline(__always)
+    func reportSend(_ send: @autoclosure () throws(Errno) -> IOResult<Int>, subject: () -> String) -> Int64 {
         do {
-            let result =
-                if let control, !control.isEmpty {
-                    try Posix.send(fd, data, to: target, control: control)
-                } else {
-                    try Posix.send(fd, data, to: target)
-                }
+            let result = try send()
             switch result {
             case .done(let n):
                 bytesWritten.emit(Int64(n))

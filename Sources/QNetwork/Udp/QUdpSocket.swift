@@ -14,10 +14,14 @@ public final class QUdpSocket: QAbstractSocket {
 
     /// Watches the descriptor for incoming datagrams while readyRead is armed.
     @exclusivity(unchecked) var readNotifier: QSocketNotifier?
+    /// True while `readNotifier` is on: a read re-arms readyRead without touching the
+    /// notifier when it already watches (no reference counting per datagram read).
+    @exclusivity(unchecked) var watching = false
     /// True while `readyRead` is being emitted (it is never emitted recursively).
     @exclusivity(unchecked) var emittingReadyRead = false
-    /// Datagrams taken from the kernel in one `recvmmsg` ahead of the application's reads,
-    /// and a refusal kept for the next read.
+    /// Datagrams taken from the kernel in one `recvmmsg` ahead of the application's reads
+    /// (by `hasPendingDatagrams`, `pendingDatagramSize` and every read but
+    /// `readDatagram(into:)`), and a refusal kept for the next read.
     @exclusivity(unchecked) var inbox = DatagramInbox()
     /// A readyRead for datagrams already in the inbox is posted for the next loop pass.
     @exclusivity(unchecked) var readyReadPosted = false
@@ -163,27 +167,47 @@ public final class QUdpSocket: QAbstractSocket {
         armKernelNotifier()
     }
 
+    /// Watches the descriptor, but only once readyRead has a receiver: a socket nobody
+    /// listens to (one that only sends, or reads by polling) stays out of the loop's epoll
+    /// set, so the kernel does not wake the loop's watch for every datagram it sends.
     private func armKernelNotifier() {
-        guard fd >= 0 else { return }
+        guard fd >= 0, !watching else { return }
         if let readNotifier {
             readNotifier.setEnabled(true)
+            watching = true
             return
         }
+        guard readyRead.receiverCount > 0 else { return }
         let n = QSocketNotifier(fd, .read)
         n.activated.connect(receiver: self) { socket, _ in socket.datagramArrived() }
         readNotifier = n
+        watching = true
+    }
+
+    /// Turns the kernel watch off until the next read.
+    func stopWatching() {
+        readNotifier?.setEnabled(false)
+        watching = false
+    }
+
+    /// Starts watching for datagrams when readyRead gets its first receiver (and no
+    /// readyRead is waiting for a read). Qt: `QObject::connectNotify()`.
+    public override func connectNotify(_ signal: SignalBase) {
+        super.connectNotify(signal)
+        if signal === readyRead && readSinceReadyRead && !readyReadPosted { armKernelNotifier() }
     }
 
     /// The kernel has datagrams: readyRead, unless none was read since the last one (Qt's
     /// rule). The watch stays on while the reader keeps up, so a readyRead costs no watch
     /// change; the first time it fires with no read since the last readyRead it goes off, and
-    /// the next read turns it on again.
+    /// the next read turns it on again. Nothing is taken from the kernel here: the slot's
+    /// first read decides how (`readDatagram(into:)` straight into its buffer, the others
+    /// a batch into the inbox).
     private func datagramArrived() {
         guard readSinceReadyRead else {
-            readNotifier?.setEnabled(false)
+            stopWatching()
             return
         }
-        fillInbox()
         emitReadyRead()
     }
 
@@ -206,7 +230,7 @@ public final class QUdpSocket: QAbstractSocket {
     override func tearDownNotifiers() {
         inbox.removeAll()
         readSinceReadyRead = true
-        readNotifier?.setEnabled(false)
+        stopWatching()
         readNotifier?.delete()
         readNotifier = nil
     }
