@@ -271,4 +271,26 @@ struct ConnectionTests {
         s.valueChanged.emit(9)
         #expect(r.received == [9])
     }
+
+    @Test("connectNotify runs after each connection to one of the object's signals, with that signal, the connection already live")
+    func connectNotifyNamesTheSignal() {
+        let sender = NotifiedProbe(), receiver = Probe("r")
+        sender.changed.connect(receiver, Probe.setValue)
+        sender.other.connect {}
+        sender.changed.connect(context: receiver) { _ in }
+        #expect(sender.notified == ["changed 1", "other 1", "changed 2"])
+        sender.delete(); receiver.delete()
+    }
+}
+
+/// Records each connectNotify: the signal's name and its receivers at that moment.
+private final class NotifiedProbe: QObject {
+    let changed = Signal<Int>()
+    let other = Signal0()
+    var notified: [String] = []
+
+    override func connectNotify(_ signal: SignalBase) {
+        let name = signal === changed ? "changed" : signal === other ? "other" : "?"
+        notified.append("\(name) \(signal.receiverCount)")
+    }
 }

@@ -4,15 +4,43 @@ import Testing
 
 @testable import QNetwork
 
-/// readyRead's kernel watch: a reader that keeps up leaves it on (no watch change per
-/// readyRead); a slot that does not read turns it off until a read, as Qt does; and while
-/// datagrams taken ahead still wait, readyRead comes from them, never twice.
+/// readyRead's kernel watch: none until readyRead has a receiver; a reader that keeps up
+/// leaves it on (no watch change per readyRead); a slot that does not read turns it off until
+/// a read, as Qt does; and while datagrams taken ahead still wait, readyRead comes from them,
+/// never twice.
 @Suite("QUdpSocket readyRead watch", .descriptorChecked)
 struct UdpReadyReadWatchTests {
     private func pair() -> (QUdpSocket, QUdpSocket) {
         let r = QUdpSocket(), s = QUdpSocket()
         #expect(r.bind(.localHost, 0) && s.bind(.localHost, 0))
         return (r, s)
+    }
+
+    @Test("a socket whose readyRead has no receiver is not watched, however much it sends and reads")
+    func noReceiverNoWatch() {
+        let (r, s) = pair()
+        #expect(s.writeDatagram(bytes("out"), .localHost, r.localPort) == 3)
+        #expect(spinLoop { r.hasPendingDatagrams() })
+        #expect(r.readDatagram(10)?.data == bytes("out"))
+        #expect(s.readNotifier == nil && r.readNotifier == nil)
+        r.abort(); s.abort()
+    }
+
+    @Test("readyRead connected after datagrams arrived is emitted on the next loop pass, once")
+    func lateReceiverGetsReadyRead() {
+        let (r, s) = pair()
+        _ = s.writeDatagram(bytes("early"), .localHost, r.localPort)
+        _ = s.writeDatagram(bytes("later"), .localHost, r.localPort)
+        pump()
+        var emissions = 0
+        r.readyRead.connect { emissions += 1 }
+        #expect(r.readNotifier?.isEnabled == true)
+        #expect(spinLoop { emissions == 1 })
+        pump(); pump()
+        #expect(emissions == 1)
+        #expect(r.readDatagram(10)?.data == bytes("early"))
+        #expect(spinLoop { emissions == 2 })
+        r.abort(); s.abort()
     }
 
     @Test("a readyRead slot that reads everything leaves the kernel watch on for the next datagram")
