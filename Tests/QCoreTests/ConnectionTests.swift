@@ -272,7 +272,8 @@ struct ConnectionTests {
         #expect(r.received == [9])
     }
 
-    @Test("connectNotify runs after each connection to one of the object's signals, with that signal, the connection already live")
+    @Test(
+        "connectNotify runs after each connection to one of the object's signals, with that signal, the connection already live")
     func connectNotifyNamesTheSignal() {
         let sender = NotifiedProbe(), receiver = Probe("r")
         sender.changed.connect(receiver, Probe.setValue)

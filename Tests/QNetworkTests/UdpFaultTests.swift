@@ -229,7 +229,9 @@ struct UdpFaultTests {
         r.abort(); s.abort()
     }
 
-    @Test("readyRead takes nothing from the kernel; a read whose receive fails reports NetworkError, and the next read gets the datagram")
+    @Test(
+        "readyRead takes nothing from the kernel; a read whose receive fails reports NetworkError, and the next read gets the datagram"
+    )
     func receiveFails() {
         let (r, s) = pair()
         let log = SignalLog()

@@ -344,7 +344,9 @@ struct UdpReadTests {
         r.abort(); s.abort()
     }
 
-    @Test("readDatagram(into:) straight from the kernel: cut to the buffer, the rest discarded, the sender given; then −1 with TemporaryError")
+    @Test(
+        "readDatagram(into:) straight from the kernel: cut to the buffer, the rest discarded, the sender given; then −1 with TemporaryError"
+    )
     func directReadTruncates() {
         let (r, s) = pair(["first-datagram", "second"])
         var arrived = false

@@ -38,16 +38,17 @@ extension Posix {
     /// Sends one datagram to the IPv4 address `host` (host order):`port`, the address built
     /// on the stack. The corresponding C function is `sendto`.
     @inline(__always)
-    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, toIPv4 host: UInt32, port: UInt16) throws(Errno) -> IOResult<Int> {
+    static func send(
+        _ fd: Int32, _ buffer: UnsafeRawBufferPointer, toIPv4 host: UInt32, port: UInt16
+    ) throws(Errno) -> IOResult<Int> {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = host.bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
         return try withUnsafePointer(to: &address) { (p) throws(Errno) in
             try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (a) throws(Errno) in
-                try syscall(.sendto, on: fd, {
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), a, socklen_t(MemoryLayout<sockaddr_in>.size))
-                })
+                try syscall(.sendto, on: fd, { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), a, length) })
             }
         }
     }
@@ -65,9 +66,11 @@ extension Posix {
         senderLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         return try sender.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(Errno) in
             // MSG_TRUNC: the result is the datagram's full size, even when it was cut.
-            try syscall(.recvfrom, on: fd, {
-                recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT | MSG_TRUNC), address, &senderLength)
-            })
+            try syscall(
+                .recvfrom, on: fd,
+                {
+                    recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT | MSG_TRUNC), address, &senderLength)
+                })
         }
     }
 
