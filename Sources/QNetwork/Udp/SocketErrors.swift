@@ -53,7 +53,7 @@ enum SocketErrors {
         }
     }
 
-    /// Failures receiving (the `recvmsg`/`recvmmsg` calls).
+    /// Failures receiving (the `recvfrom`/`recvmmsg` calls).
     static func forReceive(_ e: Errno) -> (QAbstractSocket.SocketError, String) {
         switch e.code {
         case ECONNREFUSED: return (.connectionRefused, "Connection refused")
