@@ -184,7 +184,9 @@ final class EventDispatcher {
                 if deliver && watch._withUnsafeGuaranteedRef({ $0.deliver(threadData, self) }) { handled = true }
                 watch.release()
             }
-            fired.removeAll(keepingCapacity: true)
+            // Emptied from the end, capacity kept: `removeAll(keepingCapacity:)` went through
+            // the generic `replaceSubrange`, about 60 instructions per pass.
+            while !fired.isEmpty { fired.removeLast() }
             spareWatchList = fired
         }
 

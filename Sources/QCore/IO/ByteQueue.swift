@@ -77,8 +77,11 @@ public struct ByteQueue {
         let start = min(Swift.max(0, offset), count)
         let n = Swift.max(0, min(max, count - start))
         guard n > 0 else { return [] }
-        // Safe: head + start + n <= tail.
-        return Array(UnsafeRawBufferPointer(start: storage.base! + storage.head + start, count: n))
+        // Safe: head + start + n <= tail; the bytes are plain UInt8. Typed, the copy is one
+        // memcpy (an UnsafeRawBufferPointer source was copied byte by byte, about 170
+        // instructions for 64 bytes).
+        let source = (storage.base! + storage.head + start).assumingMemoryBound(to: UInt8.self)
+        return Array(UnsafeBufferPointer(start: source, count: n))
     }
 
     /// Drops `n` bytes from the head.
@@ -125,10 +128,13 @@ public struct ByteQueue {
 
     /// The bytes' memory: `base[head..<tail]` are live.
     private final class Storage {
-        var base: UnsafeMutableRawPointer?
-        var capacity = 0
-        var head = 0
-        var tail = 0
+        // Unchecked: a Storage is reached only through its queue, whose copy-on-write keeps
+        // every mutation on a uniquely referenced one (the run-time checks cost a call per
+        // access).
+        @exclusivity(unchecked) var base: UnsafeMutableRawPointer?
+        @exclusivity(unchecked) var capacity = 0
+        @exclusivity(unchecked) var head = 0
+        @exclusivity(unchecked) var tail = 0
 
         deinit { base?.deallocate() }
 
