@@ -13,6 +13,18 @@ struct ObjectTreeTests {
         p.delete()
     }
 
+    @Test("a child made with a parent and one made with an optional parent are owned alike, in order; nil makes a root")
+    func bothParentFormsOwn() {
+        let p = QObject()
+        let maybe: QObject? = p
+        let a = QObject(parent: p), b = QObject(parent: maybe), root = QObject(parent: nil)
+        #expect(p.children.map(ObjectIdentifier.init) == [a, b].map(ObjectIdentifier.init))
+        #expect(a.parent === p && b.parent === p && root.parent == nil)
+        p.delete()
+        #expect(a.isDeleted && b.isDeleted && !root.isDeleted)
+        root.delete()
+    }
+
     @Test("setParent moves the child to the end of the new parent's list")
     func setParentAppendsAtEnd() {
         let p = QObject(), q = QObject()

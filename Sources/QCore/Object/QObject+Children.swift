@@ -39,9 +39,11 @@ extension QObject {
         unowned(unsafe) let data = threadData
         // Moved in and out of the spare slot (`take()`, `consume`): a copy would cost a
         // retain and a release each way.
-        var event = data.spareChildEvent.take() ?? QChildEvent(spareFor: .childAdded)
-        event.lend(self)
-        _ = QCoreApplication.notify(parent, event)
+        // A `let` while it is delivered: a `var` was retained and released around `notify`.
+        let delivered = data.spareChildEvent.take() ?? QChildEvent(spareFor: .childAdded)
+        delivered.lend(self)
+        _ = QCoreApplication.notify(parent, delivered)
+        var event = consume delivered
         let unique = isKnownUniquelyReferenced(&event)
         event.endLoan(unique: unique)
         if unique { data.spareChildEvent = consume event }

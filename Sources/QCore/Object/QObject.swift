@@ -31,12 +31,28 @@ open class QObject {
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
     public init(parent: QObject? = nil) {
         threadData = ThreadData.current
+        setUp()
+        if let parent { attach(to: parent, isNew: true) }
+    }
+
+    /// Creates an object in the current thread as the last child of `parent` (which must live
+    /// in the same thread; otherwise Qt warns and the object gets no parent). The parent is
+    /// borrowed: the caller keeps its reference, so creating a child costs no reference
+    /// counting of the parent (an optional parent is copied, a retain and a release).
+    /// Qt: `QObject(QObject *parent)`.
+    public init(parent: __shared QObject) {
+        threadData = ThreadData.current
+        setUp()
+        attach(to: parent, isNew: true)
+    }
+
+    /// The rest of construction, once the thread is known.
+    private func setUp() {
         publishThreadData()
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)
         #endif
         if type(of: self) != QObject.self { adoptDeclaredSignals() }
-        if let parent { attach(to: parent, isNew: true) }
     }
 
     /// An object whose thread is given (QThread objects of adopted threads, not counted as live:
