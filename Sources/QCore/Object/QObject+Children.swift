@@ -18,7 +18,8 @@ extension QObject {
     /// Appends to `parent`'s children and sends ChildAdded. A new object cannot be an
     /// ancestor of its parent, so only `setParent` checks for cycles.
     func attach(to parent: QObject, isNew: Bool = false) {
-        guard parent.threadData === threadData else {
+        // Compared by address: `===` on the unowned(unsafe) fields retained both.
+        guard parent.threadDataBits.load(ordering: .relaxed) == threadDataBits.load(ordering: .relaxed) else {
             Diagnostics.warning(
                 "QObject::setParent: cannot set parent of \(describe(self)), new parent \(describe(parent)) "
                     + "is in a different thread (\(parent.threadData.debugName), object in \(threadData.debugName))")

@@ -66,6 +66,10 @@ extension QObject {
                 }
             }
         }
+        if !state.contains(.uncounted) {
+            target.objectArrived()
+            threadData.objectLeft()
+        }
         threadData = target
         publishThreadData()
         if let extra {
@@ -96,6 +100,14 @@ extension QObject {
         // Safe, unretained: as `postingThreadData`.
         Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
             ._withUnsafeGuaranteedRef { !$0.isCurrent && $0.isRunning }
+    }
+
+    /// Runs `body` with this object's thread data borrowed (read through its address, no
+    /// reference counting). Call it from the object's own thread.
+    @inline(__always) func withThreadData<R>(_ body: (ThreadData) -> R) -> R {
+        // Safe: the data lives while this object counts in it (ThreadData+Objects.swift).
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .relaxed))!)
+            ._withUnsafeGuaranteedRef(body)
     }
 
     /// Copies `threadData`'s address to `threadDataBits` (after every assignment).

@@ -16,8 +16,9 @@ open class QObject {
     /// Children in insertion order (retained).
     @exclusivity(unchecked) var childList: [QObject] = []
     /// The thread this object lives in (read and written by the object's own thread; other
-    /// threads read `postingThreadData`).
-    @exclusivity(unchecked) @usableFromInline var threadData: ThreadData
+    /// threads read `postingThreadData`). Not retained: the data counts its objects instead
+    /// (`objectArrived`/`objectLeft`), which costs no atomic operation in the object's thread.
+    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var threadData: ThreadData
     /// `threadData` for other threads (postEvent, deleteLater, invokeMethod, singleShot):
     /// an atomic copy of its address, updated by `moveToThread` (Qt's atomic thread pointer).
     let threadDataBits = Atomic<UInt>(0)
@@ -30,8 +31,9 @@ open class QObject {
     /// Creates an object in the current thread, as the last child of `parent` (which must
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
     public init(parent: QObject? = nil) {
-        threadData = ThreadData.current
-        setUp()
+        let data = ThreadData.currentRef
+        threadData = data.takeUnretainedValue()
+        setUp(data)
         if let parent { attach(to: parent, isNew: true) }
     }
 
@@ -41,14 +43,17 @@ open class QObject {
     /// counting of the parent (an optional parent is copied, a retain and a release).
     /// Qt: `QObject(QObject *parent)`.
     public init(parent: __shared QObject) {
-        threadData = ThreadData.current
-        setUp()
+        let data = ThreadData.currentRef
+        threadData = data.takeUnretainedValue()
+        setUp(data)
         attach(to: parent, isNew: true)
     }
 
-    /// The rest of construction, once the thread is known.
-    private func setUp() {
-        publishThreadData()
+    /// The rest of construction, once the thread is known (`data`, unretained: the thread
+    /// keeps it, and this object counts in it from here on).
+    private func setUp(_ data: Unmanaged<ThreadData>) {
+        data._withUnsafeGuaranteedRef { $0.objectArrived() }
+        threadDataBits.store(UInt(bitPattern: data.toOpaque()), ordering: .releasing)
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)
         #endif
@@ -78,6 +83,9 @@ open class QObject {
         #if DEBUG
         if !state.contains(.uncounted) { liveObjectCount.subtract(1, ordering: .relaxed) }
         #endif
+        // Last: this object may have been what kept its thread's data. (Borrowed through the
+        // address: reading the unowned(unsafe) field for a call retained and released it.)
+        if !state.contains(.uncounted) { withThreadData { $0.objectLeft() } }
     }
 
     #if DEBUG

@@ -52,9 +52,25 @@ final class ThreadData: @unchecked Sendable {
     /// executor retains this data (whoever uses it, an actor say, keeps it).
     weak var executorStorage: QThreadExecutor?
 
+    // --- object counting (ThreadData+Objects.swift) ---
+    /// Objects created here minus those destroyed here, by this data's running thread only.
+    @exclusivity(unchecked) var localObjects = 0
+    /// Objects that arrived from or left to other threads, plus `runningBias` while a thread runs.
+    let foreignObjects = Atomic<Int>(0)
+
     init(adopted: Bool) {
         isAdopted = adopted
+        #if DEBUG
+        ThreadData.liveCount.add(1, ordering: .relaxed)
+        #endif
     }
+
+    #if DEBUG
+    deinit { ThreadData.liveCount.subtract(1, ordering: .relaxed) }
+
+    /// ThreadData instances alive now (debug builds): tests find leaked or early-freed data.
+    static let liveCount = Atomic<Int>(0)
+    #endif
 
     /// True when called on the thread this data belongs to.
     @inlinable @inline(__always) var isCurrent: Bool {
@@ -65,24 +81,29 @@ final class ThreadData: @unchecked Sendable {
     var isRunning: Bool { token.load(ordering: .relaxed) != 0 }
 
     /// The data of the calling thread, created (adopted) on first use.
-    @usableFromInline static var current: ThreadData {
+    @usableFromInline static var current: ThreadData { currentRef.takeUnretainedValue() }
+
+    /// `current`, unretained (its thread-local slot keeps it): no reference counting.
+    static var currentRef: Unmanaged<ThreadData> {
         if let raw = pthread_getspecific(threadDataKey) {
-            return Unmanaged<ThreadData>.fromOpaque(raw).takeUnretainedValue()
+            return Unmanaged<ThreadData>.fromOpaque(raw)
         }
         let data = ThreadData(adopted: true)
         data.attachToCurrentThread()
-        return data
+        return .passUnretained(data)
     }
 
     /// Binds this data to the calling OS thread (thread-local slot + token).
     func attachToCurrentThread() {
         pthread_setspecific(threadDataKey, Unmanaged.passRetained(self).toOpaque())
+        objectCountingStarted()
         token.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
     }
 
     /// Unbinds this data from the calling OS thread.
     func detachFromCurrentThread() {
         token.store(0, ordering: .releasing)
+        objectCountingStopped()
         if let raw = pthread_getspecific(threadDataKey), raw == Unmanaged.passUnretained(self).toOpaque() {
             pthread_setspecific(threadDataKey, nil)
             Unmanaged<ThreadData>.fromOpaque(raw).release()
@@ -139,6 +160,7 @@ let threadDataKey: pthread_key_t = {
         guard let raw else { return }
         let data = Unmanaged<ThreadData>.fromOpaque(raw).takeRetainedValue()
         data.token.store(0, ordering: .releasing)
+        data.objectCountingStopped()
         if data.isAdopted {
             // Adopted threads own their QThread object: break that cycle when the thread ends.
             data.adoptedThread = nil
