@@ -152,12 +152,19 @@ extension QUdpSocket {
 
     /// Reports the error a peek (or an earlier batch) already took from the kernel, such as
     /// an ICMP refusal, as this read's failure; false when there is none.
+    @inline(__always)
     func reportPendingRefusal() -> Bool {
-        guard let refusal = inbox.pendingRefusal else { return false }
+        // Compared in place: binding the optional copied its text (a retain and a release).
+        if inbox.pendingRefusal == nil { return false }
+        reportTakenRefusal()
+        return true
+    }
+
+    private func reportTakenRefusal() {
+        guard let refusal = inbox.pendingRefusal else { return }
         inbox.pendingRefusal = nil
         let (code, text) = SocketErrors.forReceive(refusal)
         report(code, text, detail: SocketErrors.detail("receive from", "\(peerAddress):\(peerPort)", refusal))
-        return true
     }
 
     /// Reports a failed receive as Qt reports a failed read.
