@@ -49,7 +49,8 @@ extension ThreadData {
 
     /// A thread starts running for this data (after its thread-local slot took a reference).
     func objectCountingStarted() {
-        let before = foreignObjects.wrappingAdd(ThreadData.runningBias, ordering: .acquiringAndReleasing).newValue
+        let before =
+            foreignObjects.wrappingAdd(ThreadData.runningBias, ordering: .acquiringAndReleasing).newValue
             - ThreadData.runningBias
         // The objects' own reference is not needed while the thread-local slot holds one.
         if before > 0 { Unmanaged.passUnretained(self).release() }
