@@ -24,17 +24,19 @@ struct PostedQueueTests {
         .event(CountedEvent(number, counter), receiver: receiver, priority: priority)
     }
 
-    private func numbers(_ items: [PostedItem]) -> [Int] {
-        items.map { item in
-            guard case .event(let event as CountedEvent, _, _) = item else { return -1 }
-            return event.number
+    /// The number of a queued test event (-1 for anything else).
+    private func number(_ item: borrowing PostedItem) -> Int {
+        switch item {
+        case .event(let event, _, _): (event as? CountedEvent)?.number ?? -1
+        case .sharedEvent(let event, _, _): (event as? CountedEvent)?.number ?? -1
+        case .call: -1
         }
     }
 
     private func drain(_ queue: inout PostedQueue) -> [Int] {
-        var out: [PostedItem] = []
-        while let item = queue.popFirst() { out.append(item) }
-        return numbers(out)
+        var out: [Int] = []
+        while let item = queue.popFirst() { out.append(number(item)) }
+        return out
     }
 
     @Test("entries come out in the order they went in, across growth and after the queue empties")
@@ -77,8 +79,8 @@ struct PostedQueueTests {
         var queue = PostedQueue()
         for i in 0..<10 { queue.append(entry(i, counter, to: i % 3 == 0 ? a : b)) }
         _ = queue.popFirst()  // entry 0 taken first: extraction starts past a consumed head
-        let taken = queue.extract { $0.receiver === a }
-        #expect(numbers(taken) == [3, 6, 9])
+        var taken = queue.extract { $0.receiver === a }
+        #expect(drain(&taken) == [3, 6, 9])
         let keepsB = queue.contains { $0.receiver === b }
         let keepsA = queue.contains { $0.receiver === a }
         #expect(keepsB && !keepsA)
@@ -100,5 +102,44 @@ struct PostedQueueTests {
         }
         #expect(counter.value == 20)
         receiver.delete()
+    }
+
+    @Test(
+        "a run of events for one receiver at one priority shares the first entry's reference; a new receiver or priority starts a run"
+    )
+    func runsShareTheirFirstReference() {
+        let counter = DeinitCounter()
+        let a = QObject()
+        let b = QObject()
+        var queue = PostedQueue()
+        queue.append(CountedEvent(0, counter), to: a, priority: 0)
+        queue.append(CountedEvent(1, counter), to: a, priority: 0)
+        queue.append(CountedEvent(2, counter), to: a, priority: 0)
+        queue.append(CountedEvent(3, counter), to: b, priority: 0)
+        queue.append(CountedEvent(4, counter), to: b, priority: -1)
+        queue.append(CountedEvent(5, counter), to: a, priority: -1)
+        let shared = (0..<queue.count).map { queue.isShared(at: $0) }
+        #expect(shared == [false, true, true, false, false, false])
+        #expect(drain(&queue) == [0, 1, 2, 3, 4, 5])
+        #expect(counter.value == 6)
+        a.delete()
+        b.delete()
+    }
+
+    @Test("extracting from a queue with shared runs gives every entry left or taken its own reference")
+    func extractOwnsSharedEntries() {
+        let counter = DeinitCounter()
+        let a = QObject()
+        let b = QObject()
+        var queue = PostedQueue()
+        for i in 0..<3 { queue.append(CountedEvent(i, counter), to: a, priority: 0) }
+        for i in 3..<6 { queue.append(CountedEvent(i, counter), to: b, priority: 0) }
+        var taken = queue.extract { number($0) == 0 || number($0) == 4 }
+        #expect((0..<queue.count).allSatisfy { !queue.isShared(at: $0) })
+        #expect(drain(&taken) == [0, 4])
+        #expect(drain(&queue) == [1, 2, 3, 5])
+        #expect(counter.value == 6)
+        a.delete()
+        b.delete()
     }
 }

@@ -147,6 +147,9 @@ final class EventDispatcher {
             // or it would stay readable and keep the loop from sleeping.
             timerQueue.armForBlocking()
             event_base_loop(base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY)
+            // Awake again: posts need not wake it (the next delivery no longer clears this
+            // when nothing was posted).
+            threadData.loopSleeping.store(false, ordering: .relaxed)
             if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else if watchCount + timers.count > 0
             && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec))

@@ -118,7 +118,7 @@ extension ThreadData {
             let interrupted = interruptRequested
             interruptRequested = false
             let blocks = !interrupted && postedEvents.isEmpty
-            loopSleeping = blocks
+            loopSleeping.store(blocks, ordering: .relaxed)
             return blocks
         }
     }

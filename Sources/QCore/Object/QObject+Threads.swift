@@ -32,7 +32,8 @@ extension QObject {
                 return moved.contains(ObjectIdentifier(r))
             }
         }
-        for entry in carried { target.post(entry) }
+        var moving = carried
+        while let entry = moving.popFirst() { target.post(entry) }
         if !timers.isEmpty {
             target.post(
                 .call(

@@ -1,9 +1,17 @@
 /// One entry of a thread's posted queue (Qt's `QPostEvent`): an event for an object, or a
 /// queued call. Events go through `QCoreApplication.notify`; calls through their own rule,
-/// `QueuedCallEvent.deliver(on:)`.
-enum PostedItem {
+/// `QueuedCallEvent.deliver(on:)`. Noncopyable: an entry is only ever moved, so taking it
+/// apart hands its references on without reference counting (pattern bindings of a copyable
+/// enum are copies, a retain and a release each).
+enum PostedItem: ~Copyable {
     /// An event for `receiver` (retained until delivery), with its posting priority.
     case event(QEvent, receiver: QObject, priority: Int)
+    /// An event that shares the receiver reference of the `.event` entry starting its run
+    /// (the entries just before it, all for that receiver): a burst of posts to one object
+    /// retains it once (`PostedQueue.append(_:to:)`). Delivered while that entry's reference
+    /// is held (`sendPostedEvents`); entries taken out of a queue in any other way are made
+    /// `.event` first (`PostedQueue.extract`).
+    case sharedEvent(QEvent, receiver: Unmanaged<QObject>, priority: Int)
     /// A queued call (priority 0, as Qt posts them).
     case call(QueuedCallEvent)
 
@@ -12,6 +20,7 @@ enum PostedItem {
     var receiver: QObject? {
         switch self {
         case .event(_, let receiver, _): receiver
+        case .sharedEvent(_, let receiver, _): receiver.takeUnretainedValue()
         case .call(let call): call.object
         }
     }
@@ -19,6 +28,7 @@ enum PostedItem {
     var type: QEvent.EventType {
         switch self {
         case .event(let event, _, _): event.type
+        case .sharedEvent(let event, _, _): event.type
         case .call: .metaCall
         }
     }
@@ -26,6 +36,7 @@ enum PostedItem {
     var priority: Int {
         switch self {
         case .event(_, _, let priority): priority
+        case .sharedEvent(_, _, let priority): priority
         case .call: 0
         }
     }
@@ -33,6 +44,24 @@ enum PostedItem {
     /// True when the entry is addressed to `object`, and of `type` if one is given.
     func matches(_ object: QObject?, _ type: QEvent.EventType?) -> Bool {
         (object == nil || receiver === object) && (type == nil || self.type == type!)
+    }
+
+    /// The DeferredDelete event of this entry, if it is one.
+    var deferredDelete: DeferredDeleteEvent? {
+        switch self {
+        case .event(let event, _, _): event as? DeferredDeleteEvent
+        case .sharedEvent(let event, _, _): event as? DeferredDeleteEvent
+        case .call: nil
+        }
+    }
+
+    /// True for an event whose receiver a later entry retains.
+    var isShared: Bool {
+        switch self {
+        case .sharedEvent: true
+        case .event: false
+        case .call: false
+        }
     }
 }
 
@@ -47,6 +76,9 @@ extension ThreadData {
         case .event(let event, let receiver, let priority):
             let quit = event.type == .quit
             enqueue(.event(event, receiver: receiver, priority: priority), priority: priority, quitFor: quit ? receiver : nil)
+        case .sharedEvent(let event, let receiver, let priority):
+            // Not expected (shared entries stay in their queue); posted with its own reference.
+            post(.event(event, receiver: receiver.takeUnretainedValue(), priority: priority))
         case .call(let call):
             enqueue(.call(call), priority: 0, quitFor: nil)
         }
@@ -59,6 +91,18 @@ extension ThreadData {
     /// two more atomic operations per post.)
     func postEvent(_ event: consuming QEvent, to receiver: QObject, priority: Int) {
         let quit = event.type == .quit
+        if !quit {
+            postLock.lock()
+            if postedEvents.isEmpty || priority <= tailPriority {
+                // Last in the queue: when the entry before it is for the same receiver, its
+                // reference to the receiver moves to this entry (no reference counting).
+                postedEvents.append(consume event, to: receiver, priority: priority)
+                tailPriority = priority
+                postedAndUnlock()
+                return
+            }
+            postLock.unlock()
+        }
         enqueue(.event(consume event, receiver: receiver, priority: priority), priority: priority, quitFor: quit ? receiver : nil)
     }
 
@@ -68,7 +112,6 @@ extension ThreadData {
 
     @inline(__always)
     private func enqueue(_ entry: consuming PostedItem, priority: Int, quitFor: QObject?) {
-        var toWake: EventDispatcherWaker?
         postLock.lock()
         if let quitFor, postedEvents.contains(where: { $0.matches(quitFor, .quit) }) {
             // Qt compresses a second pending Quit for the same receiver.
@@ -84,8 +127,17 @@ extension ThreadData {
             while index > 0 && postedEvents.priority(at: index - 1) < priority { index -= 1 }
             postedEvents.insert(entry, at: index)
         }
-        if loopSleeping, let waker, !isCurrent {
-            loopSleeping = false
+        postedAndUnlock()
+    }
+
+    /// After an entry was queued (postLock held): marks the queue, unlocks, and wakes the
+    /// loop if it sleeps in another thread.
+    @inline(__always)
+    private func postedAndUnlock() {
+        var toWake: EventDispatcherWaker?
+        mayHavePosted.store(true, ordering: .releasing)
+        if loopSleeping.load(ordering: .relaxed), let waker, !isCurrent {
+            loopSleeping.store(false, ordering: .relaxed)
             toWake = waker
         }
         postLock.unlock()
@@ -102,17 +154,36 @@ extension ThreadData {
     @discardableResult
     func sendPostedEvents() -> Bool {
         // Swap, not copy: each queue keeps one owner, so appending to it never copies it.
+        // Nothing posted since the last delivery took the queue: no lock to take.
+        guard mayHavePosted.load(ordering: .acquiring) else {
+            if !heldDeferredDeletes.isEmpty { return releaseHeldDeferredDeletes(receiver: nil) }
+            return false
+        }
         var batch = PostedQueue()
         postLock.lock()
         swap(&batch, &postedEvents)
         swap(&postedEvents, &spareEvents)
-        loopSleeping = false
+        mayHavePosted.store(false, ordering: .relaxed)
+        loopSleeping.store(false, ordering: .relaxed)
         postLock.unlock()
         var delivered = false
         // Each entry is moved out and handed over: no reference counting per entry, and an
         // entry is freed as soon as it was delivered (Qt deletes each posted event then).
         while let entry = batch.popFirst() {
-            if deliver(entry) { delivered = true }
+            switch consume entry {
+            case .event(let event, let receiver, let priority):
+                if deliver(event, to: receiver, priority: priority) { delivered = true }
+                // The entries sharing this one's receiver reference, while it is still held.
+                while batch.firstIsShared {
+                    if deliver(batch.popFirst()!) { delivered = true }
+                }
+            case .sharedEvent(let event, let receiver, let priority):
+                // Not reached: a run's shared entries are delivered with its first entry, above.
+                assertionFailure("a shared posted event outside its run")
+                if deliver(.sharedEvent(event, receiver: receiver, priority: priority)) { delivered = true }
+            case .call(let call):
+                if deliver(.call(call)) { delivered = true }
+            }
         }
         // The emptied storage is kept, also after an empty pass: dropping it there made the
         // next post allocate a new queue.
@@ -133,7 +204,10 @@ extension ThreadData {
         if forcing { forceDeferredDeletes = true }
         defer { if forcing { forceDeferredDeletes = false } }
         var delivered = false
-        for entry in matching where deliver(entry) { delivered = true }
+        var pending = matching
+        while let entry = pending.popFirst() {
+            if deliver(entry) { delivered = true }
+        }
         if type == nil || type == .deferredDelete {
             if releaseHeldDeferredDeletes(receiver: receiver) { delivered = true }
         }
@@ -146,22 +220,18 @@ extension ThreadData {
             _ = postedEvents.extract { $0.matches(receiver, type) }
             queueChanged()
         }
-        heldDeferredDeletes.removeAll { $0.matches(receiver, type) }
+        _ = heldDeferredDeletes.extract { $0.matches(receiver, type) }
     }
 
     /// Delivers held DeferredDelete events whose loop level has now been left.
     private func releaseHeldDeferredDeletes(receiver: QObject?) -> Bool {
         var delivered = false
-        var index = 0
-        while index < heldDeferredDeletes.count {
-            let entry = heldDeferredDeletes[index]
-            if entry.matches(receiver, nil), case .event(let event as DeferredDeleteEvent, _, _) = entry,
-                deferredDeleteAllowed(event)
-            {
-                if deliver(heldDeferredDeletes.remove(at: index)) { delivered = true }
-            } else {
-                index += 1
-            }
+        var ready = heldDeferredDeletes.extract { entry in
+            guard entry.matches(receiver, nil), let event = entry.deferredDelete else { return false }
+            return deferredDeleteAllowed(event)
+        }
+        while let entry = ready.popFirst() {
+            if deliver(entry) { delivered = true }
         }
         return delivered
     }
@@ -183,23 +253,31 @@ extension ThreadData {
             QueuedCallEvent.recycle(consume call, on: self)
             return true
         case .event(let event, let receiver, let priority):
-            // Atomic read (compared as an address, no reference counting): a receiver that
-            // moved away may be moving again in its new thread.
-            if receiver.threadDataBits.load(ordering: .acquiring) != UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) {
-                // The receiver moved to another thread after the post: its events move along
-                // (its new thread drops them if it was deleted there).
-                receiver.postingThreadData.post(.event(event, receiver: receiver, priority: priority))
-                return false
-            }
-            if receiver.isDeleted { return false }
-            if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
-                heldDeferredDeletes.append(.event(event, receiver: receiver, priority: priority))
-                return false
-            }
-            scopeLevel += 1
-            _ = QCoreApplication.notify(receiver, event)
-            scopeLevel -= 1
-            return true
+            return deliver(event, to: receiver, priority: priority)
+        case .sharedEvent(let event, let receiver, let priority):
+            // Safe: a later entry of this batch for the same receiver retains it.
+            return receiver._withUnsafeGuaranteedRef { deliver(event, to: $0, priority: priority) }
         }
+    }
+
+    /// Delivers a posted event to `receiver` (borrowed) on the owning thread.
+    private func deliver(_ event: QEvent, to receiver: QObject, priority: Int) -> Bool {
+        // Atomic read (compared as an address, no reference counting): a receiver that
+        // moved away may be moving again in its new thread.
+        if receiver.threadDataBits.load(ordering: .acquiring) != UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) {
+            // The receiver moved to another thread after the post: its events move along
+            // (its new thread drops them if it was deleted there).
+            receiver.postingThreadData.post(.event(event, receiver: receiver, priority: priority))
+            return false
+        }
+        if receiver.isDeleted { return false }
+        if event.type == .deferredDelete, let deferred = event as? DeferredDeleteEvent, !deferredDeleteAllowed(deferred) {
+            heldDeferredDeletes.append(.event(event, receiver: receiver, priority: priority))
+            return false
+        }
+        scopeLevel += 1
+        _ = QCoreApplication.notify(receiver, event)
+        scopeLevel -= 1
+        return true
     }
 }

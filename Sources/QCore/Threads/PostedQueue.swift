@@ -8,6 +8,10 @@ struct PostedQueue: ~Copyable {
     /// Entries before `head` have been moved out; entries `head..<end` are live.
     private var head = 0
     private var end = 0
+    /// The receiver's address and priority while the last entries are a run of events for
+    /// one receiver queued by `append(_:to:)`, the first retaining it, the others sharing it.
+    private var lastEventReceiver: UnsafeMutableRawPointer?
+    private var lastEventPriority = 0
 
     init() {}
 
@@ -26,6 +30,49 @@ struct PostedQueue: ~Copyable {
         // Safe: grow() left room at `end`, which is uninitialised.
         base.unsafelyUnwrapped.advanced(by: end).initialize(to: entry)
         end += 1
+        lastEventReceiver = nil
+    }
+
+    /// Queues an event for `receiver` last. When the entries at the end are a run of events of
+    /// the same priority for the same receiver, the new entry shares the reference the run's
+    /// first entry holds (`.sharedEvent`: no reference counting); otherwise it retains the
+    /// receiver and starts a run.
+    mutating func append(_ event: consuming QEvent, to receiver: QObject, priority: Int) {
+        let address = Unmanaged.passUnretained(receiver).toOpaque()
+        if head < end && lastEventReceiver == address && lastEventPriority == priority {
+            append(.sharedEvent(event, receiver: .passUnretained(receiver), priority: priority))
+            lastEventReceiver = address
+            return
+        }
+        append(.event(event, receiver: receiver, priority: priority))
+        lastEventReceiver = address
+        lastEventPriority = priority
+    }
+
+    /// True when the first entry is a `.sharedEvent` (it shares the reference of the entry
+    /// taken out just before it).
+    var firstIsShared: Bool {
+        // Safe: `head` is live when the queue is not empty.
+        head < end && base.unsafelyUnwrapped[head].isShared
+    }
+
+    /// Makes every `.sharedEvent` an `.event` that retains its receiver, so that entries can
+    /// be taken out in any order.
+    mutating func retainSharedReceivers() {
+        for i in head..<end {
+            // Safe: i is live; a shared entry is moved out and rebuilt in place.
+            let slot = base.unsafelyUnwrapped.advanced(by: i)
+            guard slot.pointee.isShared else { continue }
+            let entry = slot.move()
+            switch consume entry {
+            case .sharedEvent(let event, let receiver, let priority):
+                slot.initialize(to: .event(event, receiver: receiver.takeUnretainedValue(), priority: priority))
+            case .event(let event, let receiver, let priority):
+                slot.initialize(to: .event(event, receiver: receiver, priority: priority))
+            case .call(let call):
+                slot.initialize(to: .call(call))
+            }
+        }
     }
 
     /// Queues `entry` at `index` (0 is first), moving the later entries one place on.
@@ -45,8 +92,19 @@ struct PostedQueue: ~Copyable {
         // Safe: `head` is initialised; it is left uninitialised and skipped from now on.
         let entry = base.unsafelyUnwrapped.advanced(by: head).move()
         head += 1
-        if head == end { head = 0; end = 0 }
+        if head == end {
+            head = 0
+            end = 0
+            lastEventReceiver = nil
+        }
         return entry
+    }
+
+    /// True when the entry at `index` shares its run's receiver reference (tests).
+    func isShared(at index: Int) -> Bool {
+        precondition(index >= 0 && index < count, "PostedQueue.isShared: index out of range")
+        // Safe: the index is checked against the live range.
+        return base.unsafelyUnwrapped[head + index].isShared
     }
 
     /// The priority of the entry at `index`, read in place.
@@ -63,8 +121,9 @@ struct PostedQueue: ~Copyable {
     }
 
     /// Takes out the entries that satisfy `predicate`, in order; the others keep theirs.
-    mutating func extract(where predicate: (borrowing PostedItem) -> Bool) -> [PostedItem] {
-        var taken: [PostedItem] = []
+    mutating func extract(where predicate: (borrowing PostedItem) -> Bool) -> PostedQueue {
+        retainSharedReceivers()
+        var taken = PostedQueue()
         var kept = head
         for i in head..<end {
             // Safe: i is live; an entry is moved either into `taken` or down to `kept`.
@@ -78,6 +137,7 @@ struct PostedQueue: ~Copyable {
         }
         end = kept
         if head == end { head = 0; end = 0 }
+        lastEventReceiver = nil
         return taken
     }
 

@@ -32,7 +32,7 @@ final class ThreadData: @unchecked Sendable {
     /// A ChildAdded event kept for reuse (object creation is hot).
     @exclusivity(unchecked) var spareChildEvent: QChildEvent?
     /// DeferredDelete events whose loop level has not been left yet.
-    @exclusivity(unchecked) var heldDeferredDeletes: [PostedItem] = []
+    @exclusivity(unchecked) var heldDeferredDeletes = PostedQueue()
     /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
     @exclusivity(unchecked) var forceDeferredDeletes = false
 
@@ -43,9 +43,15 @@ final class ThreadData: @unchecked Sendable {
     @exclusivity(unchecked) var tailPriority = 0
     /// The emptied queue of the last delivery, kept for its storage.
     @exclusivity(unchecked) var spareEvents = PostedQueue()
-    /// Set when the loop found nothing queued and is about to block; the next post clears it
-    /// and wakes the loop.
-    @exclusivity(unchecked) var loopSleeping = false
+    /// Set (under the lock) when the loop found nothing queued and is about to block; the next
+    /// post clears it and wakes the loop. The loop clears it itself, without the lock, when it
+    /// wakes: at worst a post then wakes a loop that is already awake.
+    let loopSleeping = Atomic<Bool>(false)
+    /// Set (under the lock) by every post, cleared when a delivery takes the queue: false
+    /// means nothing was queued since, so a pass with nothing posted takes no lock. A post
+    /// from another thread that this misses is found before the loop blocks (`prepareToBlock`
+    /// looks under the lock).
+    let mayHavePosted = Atomic<Bool>(false)
     @exclusivity(unchecked) var interruptRequested = false
     var waker: EventDispatcherWaker?
     /// The Swift concurrency executor of this thread, made on first use; weak, since the
@@ -126,7 +132,7 @@ final class ThreadData: @unchecked Sendable {
         dispatcherStorage = d
         postLock.withLock {
             waker = d.waker
-            loopSleeping = false
+            loopSleeping.store(false, ordering: .relaxed)
         }
         return d
     }
@@ -138,7 +144,7 @@ final class ThreadData: @unchecked Sendable {
         guard let d = dispatcherStorage, d.isIdle else { return }
         postLock.withLock {
             waker = nil
-            loopSleeping = false
+            loopSleeping.store(false, ordering: .relaxed)
         }
         dispatcherStorage = nil
     }
