@@ -74,7 +74,11 @@ final class EventDispatcher {
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
     /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only.
+    /// Set once in `init`, dropped in `deinit`.
     private var mainQueue: MainQueueWatch?
+    /// `mainQueue`, unretained, for the pass: reading the optional property for a call
+    /// retained and released the watch on every pass.
+    @exclusivity(unchecked) private var mainQueueRef: Unmanaged<MainQueueWatch>?
     @exclusivity(unchecked) private var passesSinceMainQueuePoll = 0
 
     init(threadData: ThreadData) {
@@ -110,10 +114,12 @@ final class EventDispatcher {
         }
         self.timerEvent = timerEvent
         mainQueue = MainQueueWatch(dispatcher: self)
+        mainQueueRef = mainQueue.map { Unmanaged.passUnretained($0) }
     }
 
     deinit {
         for watch in firedWatches { watch.release() }
+        mainQueueRef = nil
         mainQueue = nil
         for record in timers.values { record.kill() }
         timers.removeAll()
@@ -139,7 +145,7 @@ final class EventDispatcher {
         // 3. wait (or poll) for sockets and timers.
         var canWait =
             flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
-            && mainQueue?.pending != true
+            && mainQueueRef?._withUnsafeGuaranteedRef({ $0.pending }) != true
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
             passesSincePoll = 0
@@ -165,11 +171,11 @@ final class EventDispatcher {
             passesSincePoll += 1
             // The main queue's eventfd alone is cheaper to ask (one read): on an idle pass, and
             // every 64 busy ones (a syscall per 16 cost 13 % of chained calls on this VM).
-            if let mainQueue {
+            if let mainQueueRef {
                 passesSinceMainQueuePoll += 1
                 if !handled || passesSinceMainQueuePoll >= 64 {
                     passesSinceMainQueuePoll = 0
-                    mainQueue.poll()
+                    mainQueueRef._withUnsafeGuaranteedRef { $0.poll() }
                 }
             }
         }
@@ -194,8 +200,8 @@ final class EventDispatcher {
         }
 
         // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.
-        // (Optional chaining borrows the watch; `if let` retained and released it every pass.)
-        if mainQueue?.run() == true { handled = true }
+        // Safe: `mainQueue` keeps the watch for the dispatcher's whole life.
+        if mainQueueRef?._withUnsafeGuaranteedRef({ $0.run() }) == true { handled = true }
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).
         if !firedTimers.isEmpty || !deferredTimers.isEmpty {

@@ -56,9 +56,11 @@ final class SocketWatch {
         threadData.scopeLevel += 1
         // One SockAct event per dispatcher is reused unless a handler kept it; moved in and
         // out of its slot (`take()`, `consume`), as a copy costs a retain and a release.
-        var event = dispatcher.spareSockActEvent.take() ?? QEvent(.sockAct)
-        event.isAccepted = true
-        _ = QCoreApplication.notify(notifier, event)
+        // A `let` while it is delivered: a `var` was retained and released around `notify`.
+        let delivered = dispatcher.spareSockActEvent.take() ?? QEvent(.sockAct)
+        delivered.isAccepted = true
+        _ = QCoreApplication.notify(notifier, delivered)
+        var event = consume delivered
         if isKnownUniquelyReferenced(&event) { dispatcher.spareSockActEvent = consume event }
         threadData.scopeLevel -= 1
         return true

@@ -110,7 +110,9 @@ public struct ByteQueue {
     }
 
     /// Gives the contiguous queued bytes to `body` (for writing them to a descriptor).
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    /// Mutating only so that a queue stored in an object is used in place: a read-only call
+    /// on it copied the queue first (a retain and a release of its storage).
+    public mutating func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard let base = storage.base else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try body(UnsafeRawBufferPointer(start: base + storage.head, count: count))
     }
