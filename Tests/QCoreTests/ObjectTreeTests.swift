@@ -238,4 +238,34 @@ struct ObjectTreeTests {
         parent.kept.removeAll()
         #expect(counter.value == 2)
     }
+
+    @Test(
+        "a parent made after another was destroyed reuses its emptied children list: its own children, in order, and nothing else"
+    )
+    func childrenListReused() {
+        let first = QObject()
+        let old = (0..<100).map { _ in QObject(parent: first) }
+        first.delete()
+        #expect(old.allSatisfy { $0.isDeleted && $0.parent == nil })
+        let reused = ThreadData.current.spareChildList.capacity
+        #expect(reused >= 100, "the destroyed parent's list is kept for the next one")
+        let second = QObject()
+        let kids = (0..<3).map { Probe("k\($0)", parent: second) }
+        #expect(second.children.map(\.objectName) == ["k0", "k1", "k2"])
+        #expect(second.children.map(ObjectIdentifier.init) == kids.map(ObjectIdentifier.init))
+        second.delete()
+    }
+
+    @Test("a copy of the children taken before the parent is destroyed keeps every child")
+    func childrenCopySurvivesParent() {
+        let parent = QObject()
+        for _ in 0..<50 { _ = QObject(parent: parent) }
+        let kept = parent.children
+        parent.delete()
+        #expect(kept.count == 50 && kept.allSatisfy { $0.isDeleted })
+        let next = QObject()
+        _ = QObject(parent: next)
+        #expect(next.children.count == 1)
+        next.delete()
+    }
 }

@@ -31,6 +31,12 @@ extension QObject {
             return
         }
         parentStorage = parent
+        if parent.childList.capacity == 0 {
+            // Its first child: the list starts from the thread's spare one, if any.
+            withThreadData { data in
+                if data.spareChildList.capacity > 0 && data.isCurrent { swap(&parent.childList, &data.spareChildList) }
+            }
+        }
         parent.childList.append(self)
         // A plain QObject with no event filters does nothing with ChildAdded (its childEvent
         // is empty): skip building and dispatching the event. Subclasses always get it.

@@ -76,7 +76,16 @@ extension QObject {
                     }
                 }
             }
-            childList.removeAll()
+            childList.removeAll(keepingCapacity: true)
+            withThreadData { data in
+                // Kept for the next parent (one list per thread, the largest up to 64 Ki
+                // entries), by the thread itself only (a last release elsewhere may run this).
+                let capacity = childList.capacity
+                if capacity >= 16 && capacity <= 1 << 16 && capacity > data.spareChildList.capacity && data.isCurrent {
+                    swap(&data.spareChildList, &childList)
+                }
+            }
+            childList = []
             state.remove(.deletingChildren)
         }
         // 7. leave the parent (ChildRemoved only when deleted directly). Pending posted

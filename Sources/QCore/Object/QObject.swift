@@ -43,16 +43,20 @@ open class QObject {
     /// counting of the parent (an optional parent is copied, a retain and a release).
     /// Qt: `QObject(QObject *parent)`.
     public init(parent: __shared QObject) {
-        let data = ThreadData.currentRef
+        // The parent's thread when that is the calling one (a token compare, cheaper than the
+        // thread-local lookup); otherwise the calling thread's, and `attach` refuses the parent.
+        let parentData = Unmanaged<ThreadData>.fromOpaque(
+            UnsafeRawPointer(bitPattern: parent.threadDataBits.load(ordering: .relaxed))!)
+        let data = parentData._withUnsafeGuaranteedRef { $0.isCurrent } ? parentData : ThreadData.currentRef
         threadData = data.takeUnretainedValue()
         setUp(data)
         attach(to: parent, isNew: true)
     }
 
-    /// The rest of construction, once the thread is known (`data`, unretained: the thread
-    /// keeps it, and this object counts in it from here on).
+    /// The rest of construction, once the thread is known (`data`, the calling thread's,
+    /// unretained: the thread keeps it, and this object counts in it from here on).
     private func setUp(_ data: Unmanaged<ThreadData>) {
-        data._withUnsafeGuaranteedRef { $0.objectArrived() }
+        data._withUnsafeGuaranteedRef { $0.localObjects += 1 }
         threadDataBits.store(UInt(bitPattern: data.toOpaque()), ordering: .releasing)
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)

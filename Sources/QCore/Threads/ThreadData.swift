@@ -31,6 +31,11 @@ final class ThreadData: @unchecked Sendable {
     }
     /// A ChildAdded event kept for reuse (object creation is hot).
     @exclusivity(unchecked) var spareChildEvent: QChildEvent?
+    /// The emptied children list of the last parent destroyed here, capacity kept, for the
+    /// next parent's first child: building and tearing down trees then does not grow a list
+    /// from scratch each time (large reallocations, which also made malloc consolidate its
+    /// small free chunks, the children's).
+    @exclusivity(unchecked) var spareChildList: [QObject] = []
     /// DeferredDelete events whose loop level has not been left yet.
     @exclusivity(unchecked) var heldDeferredDeletes = PostedQueue()
     /// Set while `sendPostedEvents(nil, .deferredDelete)` runs: deferred deletes are forced.
