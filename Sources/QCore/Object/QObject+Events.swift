@@ -3,11 +3,16 @@ extension QObject {
     func defaultEvent(_ event: QEvent) -> Bool {
         switch event.type {
         // `is` then `unsafeDowncast`: an `as?` cast hands back a new reference (a retain and
-        // a release per timer or child event).
+        // a release per timer or child event). The exact class is compared first: QKit's own
+        // events are of it, and the runtime's dynamic cast costs a call per event.
         case .timer:
-            if event is QTimerEvent { self.timerEvent(unsafeDowncast(event, to: QTimerEvent.self)) }
+            if type(of: event) == QTimerEvent.self || event is QTimerEvent {
+                self.timerEvent(unsafeDowncast(event, to: QTimerEvent.self))
+            }
         case .childAdded, .childRemoved:
-            if event is QChildEvent { self.childEvent(unsafeDowncast(event, to: QChildEvent.self)) }
+            if type(of: event) == QChildEvent.self || event is QChildEvent {
+                self.childEvent(unsafeDowncast(event, to: QChildEvent.self))
+            }
         case .deferredDelete:
             delete()
         case .metaCall, .threadChange:
