@@ -67,7 +67,7 @@ ROWS = [
      "as above with 100,000 timers (29 M timeouts/s asked: no one keeps up; the share delivered compares)"),
     ("udp64", "UDP 64 B loopback, one thread (datagrams/s)", 200_000, 100_000, False, "≥ Qt",
      "one thread; at most ~256 datagrams in flight; one send call per datagram; the receiver reads "
-     "until none is pending (QKit, Qt and raw: one recvfrom per datagram into the reader's buffer; "
+     "until none is pending (QKit, Qt and raw: one receive call per datagram into the reader's buffer; "
      "NIO batches with recvmmsg inside; floor: sendmmsg and recvmmsg, no loop)"),
     ("udp1200", "UDP 1200 B loopback, one thread (datagrams/s)", 200_000, 100_000, False, "≥ Qt",
      "as above, 1200-byte datagrams"),
