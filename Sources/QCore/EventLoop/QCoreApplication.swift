@@ -117,9 +117,9 @@ open class QCoreApplication: QObject {
     public static func postEvent(_ receiver: QObject, _ event: consuming QEvent, priority: Int = 0) {
         // Moved into the closure through an optional (a captured value would be copied).
         var moved: QEvent? = consume event
-        // Safe, unretained: a thread's data lives while any object lives in it.
-        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: receiver.threadDataBits.load(ordering: .acquiring))!)
-            ._withUnsafeGuaranteedRef { $0.postEvent(moved.take().unsafelyUnwrapped, to: receiver, priority: priority) }
+        receiver.threadDataRef._withUnsafeGuaranteedRef {
+            $0.postEvent(moved.take().unsafelyUnwrapped, to: receiver, priority: priority)
+        }
     }
 
     /// Delivers `event` now (filters, then `event()`); returns the handler's result.

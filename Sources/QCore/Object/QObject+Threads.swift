@@ -87,28 +87,26 @@ extension QObject {
 }
 
 extension QObject {
-    /// The object's thread data as another thread sees it (race-free with `moveToThread`).
-    var postingThreadData: ThreadData {
-        // Safe, unretained: a thread's data lives while its thread runs or any object lives in it.
+    /// The object's thread data, unretained, read from its atomic address (race-free with
+    /// `moveToThread`; any thread may read it). Safe: a thread's data lives while its thread
+    /// runs or any object lives in it (ThreadData+Objects.swift).
+    @inline(__always) var threadDataRef: Unmanaged<ThreadData> {
         Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
-            .takeUnretainedValue()
     }
+
+    /// The object's thread data as another thread sees it.
+    var postingThreadData: ThreadData { threadDataRef.takeUnretainedValue() }
 
     /// True when called from another thread than the object's while that thread runs. Reads
     /// the thread data in place: no reference count is touched (the affinity check runs on
     /// every socket call).
     @inline(__always) var calledFromForeignThread: Bool {
-        // Safe, unretained: as `postingThreadData`.
-        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .acquiring))!)
-            ._withUnsafeGuaranteedRef { !$0.isCurrent && $0.isRunning }
+        threadDataRef._withUnsafeGuaranteedRef { !$0.isCurrent && $0.isRunning }
     }
 
-    /// Runs `body` with this object's thread data borrowed (read through its address, no
-    /// reference counting). Call it from the object's own thread.
+    /// Runs `body` with this object's thread data borrowed (no reference counting).
     @inline(__always) func withThreadData<R>(_ body: (ThreadData) -> R) -> R {
-        // Safe: the data lives while this object counts in it (ThreadData+Objects.swift).
-        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: threadDataBits.load(ordering: .relaxed))!)
-            ._withUnsafeGuaranteedRef(body)
+        threadDataRef._withUnsafeGuaranteedRef(body)
     }
 
     /// Copies `threadData`'s address to `threadDataBits` (after every assignment).

@@ -45,8 +45,7 @@ open class QObject {
     public init(parent: __shared QObject) {
         // The parent's thread when that is the calling one (a token compare, cheaper than the
         // thread-local lookup); otherwise the calling thread's, and `attach` refuses the parent.
-        let parentData = Unmanaged<ThreadData>.fromOpaque(
-            UnsafeRawPointer(bitPattern: parent.threadDataBits.load(ordering: .relaxed))!)
+        let parentData = parent.threadDataRef
         let data = parentData._withUnsafeGuaranteedRef { $0.isCurrent } ? parentData : ThreadData.currentRef
         threadData = data.takeUnretainedValue()
         setUp(data)
