@@ -55,7 +55,7 @@ enum PostedItem: ~Copyable {
         }
     }
 
-    /// True for an event whose receiver a later entry retains.
+    /// True for an event that shares the receiver reference of its run's first entry.
     var isShared: Bool {
         switch self {
         case .sharedEvent: true
@@ -90,20 +90,20 @@ extension ThreadData {
     /// built in one function and handed through `post` was copied in and its copy released:
     /// two more atomic operations per post.)
     func postEvent(_ event: consuming QEvent, to receiver: QObject, priority: Int) {
-        let quit = event.type == .quit
-        if !quit {
-            postLock.lock()
-            if postedEvents.isEmpty || priority <= tailPriority {
-                // Last in the queue: when the entry before it is for the same receiver, its
-                // reference to the receiver moves to this entry (no reference counting).
-                postedEvents.append(consume event, to: receiver, priority: priority)
-                tailPriority = priority
-                postedAndUnlock()
-                return
-            }
-            postLock.unlock()
+        if event.type == .quit {
+            enqueue(.event(consume event, receiver: receiver, priority: priority), priority: priority, quitFor: receiver)
+            return
         }
-        enqueue(.event(consume event, receiver: receiver, priority: priority), priority: priority, quitFor: quit ? receiver : nil)
+        postLock.lock()
+        if postedEvents.isEmpty || priority <= tailPriority {
+            // Last in the queue: right after a run of events for the same receiver at this
+            // priority, it shares the run's reference to the receiver (no reference counting).
+            postedEvents.append(consume event, to: receiver, priority: priority)
+            tailPriority = priority
+        } else {
+            insertByPriority(.event(consume event, receiver: receiver, priority: priority), priority: priority)
+        }
+        postedAndUnlock()
     }
 
     func postCall(_ owned: Unmanaged<QueuedCallEvent>) {
@@ -122,12 +122,17 @@ extension ThreadData {
             postedEvents.append(entry)
             tailPriority = priority
         } else {
-            // Sorted by priority, so only a higher priority than the last entry's moves up.
-            var index = postedEvents.count
-            while index > 0 && postedEvents.priority(at: index - 1) < priority { index -= 1 }
-            postedEvents.insert(entry, at: index)
+            insertByPriority(entry, priority: priority)
         }
         postedAndUnlock()
+    }
+
+    /// Queues an entry of a higher priority than the last one's before every entry of a lower
+    /// priority (postLock held; the queue is sorted by priority, FIFO within one).
+    private func insertByPriority(_ entry: consuming PostedItem, priority: Int) {
+        var index = postedEvents.count
+        while index > 0 && postedEvents.priority(at: index - 1) < priority { index -= 1 }
+        postedEvents.insert(entry, at: index)
     }
 
     /// After an entry was queued (postLock held): marks the queue, unlocks, and wakes the
@@ -153,12 +158,12 @@ extension ThreadData {
     /// (events posted meanwhile wait for the next iteration). Returns whether it delivered any.
     @discardableResult
     func sendPostedEvents() -> Bool {
-        // Swap, not copy: each queue keeps one owner, so appending to it never copies it.
         // Nothing posted since the last delivery took the queue: no lock to take.
         guard mayHavePosted.load(ordering: .acquiring) else {
             if !heldDeferredDeletes.isEmpty { return releaseHeldDeferredDeletes(receiver: nil) }
             return false
         }
+        // Swap, not copy: each queue keeps one owner, so appending to it never copies it.
         var batch = PostedQueue()
         postLock.lock()
         swap(&batch, &postedEvents)
