@@ -42,7 +42,7 @@ extension QObject {
         // is empty): skip building and dispatching the event. Subclasses always get it.
         if type(of: parent) == QObject.self && parent.extra?.eventFilters.isEmpty ?? true { return }
         // One ChildAdded event per thread is reused unless a handler kept it.
-        // (unowned(unsafe): this object retains its thread data.)
+        // (unowned(unsafe): the thread data lives while this object counts in it.)
         unowned(unsafe) let data = threadData
         // Moved in and out of the spare slot (`take()`, `consume`): a copy would cost a
         // retain and a release each way.
