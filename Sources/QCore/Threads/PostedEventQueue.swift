@@ -187,7 +187,7 @@ extension ThreadData {
                 assertionFailure("a shared posted event outside its run")
                 if deliver(.sharedEvent(event, receiver: receiver, priority: priority)) { delivered = true }
             case .call(let call):
-                if deliver(.call(call)) { delivered = true }
+                if deliver(call) { delivered = true }
             }
         }
         // The emptied storage is kept, also after an empty pass: dropping it there made the
@@ -252,17 +252,23 @@ extension ThreadData {
     private func deliver(_ entry: consuming PostedItem) -> Bool {
         switch consume entry {
         case .call(let call):
-            scopeLevel += 1
-            defer { scopeLevel -= 1 }
-            guard call.deliver(on: self) else { return false }
-            QueuedCallEvent.recycle(consume call, on: self)
-            return true
+            return deliver(call)
         case .event(let event, let receiver, let priority):
             return deliver(event, to: receiver, priority: priority)
         case .sharedEvent(let event, let receiver, let priority):
-            // Safe: a later entry of this batch for the same receiver retains it.
+            // Safe: the entry that starts its run, delivered just before, still holds it.
             return receiver._withUnsafeGuaranteedRef { deliver(event, to: $0, priority: priority) }
         }
+    }
+
+    /// Delivers a queued call on the owning thread, and keeps it for reuse when it may be.
+    @inline(__always)
+    private func deliver(_ call: consuming QueuedCallEvent) -> Bool {
+        scopeLevel += 1
+        defer { scopeLevel -= 1 }
+        guard call.deliver(on: self) else { return false }
+        QueuedCallEvent.recycle(consume call, on: self)
+        return true
     }
 
     /// Delivers a posted event to `receiver` (borrowed) on the owning thread.
