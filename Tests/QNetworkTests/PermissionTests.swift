@@ -40,9 +40,17 @@ struct PermissionTests {
     @Test("connecting to a socket the user may not open fails with SocketAccessError")
     func connectWithoutPermission() async {
         await #expect(processExitsWith: .success) {
+            // A world-writable directory without the sticky bit: the unprivileged child can
+            // remove the owner-only socket it cannot connect to (in /tmp it could not, and a
+            // later child with the same process id found the old file there).
+            let directory = "/tmp/qkit-permission-tests"
+            _ = mkdir(directory, 0o777)
+            _ = chmod(directory, 0o777)
+            let path = "\(directory)/private-\(getpid())"
+            _ = unlink(path)
             let server = QLocalServer()
             server.socketOptions = .userAccess
-            guard server.listen("/tmp/qkit-private-\(getpid())") else { exit(2) }
+            guard server.listen(path) else { exit(2) }
             if getuid() == 0 { _ = setgid(65534); _ = setuid(65534) }
             let c = QLocalSocket()
             c.connectToServer(server.fullServerName)
