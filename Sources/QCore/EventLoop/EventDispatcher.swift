@@ -73,11 +73,9 @@ final class EventDispatcher {
     @exclusivity(unchecked) var watchEvents = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
-    /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only.
-    /// Set once in `init`, dropped in `deinit`.
-    private var mainQueue: MainQueueWatch?
-    /// `mainQueue`, unretained, for the pass: reading the optional property for a call
-    /// retained and released the watch on every pass.
+    /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only:
+    /// retained by hand from `init` to `deinit`, so that using it costs the pass no reference
+    /// counting (reading an optional property for a call retained and released it).
     @exclusivity(unchecked) private var mainQueueRef: Unmanaged<MainQueueWatch>?
     @exclusivity(unchecked) private var passesSinceMainQueuePoll = 0
 
@@ -113,14 +111,13 @@ final class EventDispatcher {
             fatalError("QKit: event_new failed for the timer queue's event")
         }
         self.timerEvent = timerEvent
-        mainQueue = MainQueueWatch(dispatcher: self)
-        mainQueueRef = mainQueue.map { Unmanaged.passUnretained($0) }
+        mainQueueRef = MainQueueWatch(dispatcher: self).map { Unmanaged.passRetained($0) }
     }
 
     deinit {
         for watch in firedWatches { watch.release() }
+        mainQueueRef?.release()
         mainQueueRef = nil
-        mainQueue = nil
         for record in timers.values { record.kill() }
         timers.removeAll()
         event_free(timerEvent)
@@ -200,7 +197,7 @@ final class EventDispatcher {
         }
 
         // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.
-        // Safe: `mainQueue` keeps the watch for the dispatcher's whole life.
+        // Safe: the dispatcher holds the watch for its whole life.
         if mainQueueRef?._withUnsafeGuaranteedRef({ $0.run() }) == true { handled = true }
 
         // 5. timers that are due, in deadline order (same interval started in order fire in order).

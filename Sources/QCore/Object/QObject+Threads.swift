@@ -100,7 +100,7 @@ extension QObject {
     /// True when called from another thread than the object's while that thread runs. Reads
     /// the thread data in place: no reference count is touched (the affinity check runs on
     /// every socket call).
-    @inline(__always) var calledFromForeignThread: Bool {
+    @inline(__always) func isForeignThread() -> Bool {
         threadDataRef._withUnsafeGuaranteedRef { !$0.isCurrent && $0.isRunning }
     }
 

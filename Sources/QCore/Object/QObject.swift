@@ -164,7 +164,7 @@ open class QObject {
     /// set up from any thread.
     @inline(__always) func assertAffinity(_ what: @autoclosure () -> String) {
         // Any thread may ask: read the thread through its atomic copy.
-        if calledFromForeignThread { affinityViolation(what()) }
+        if isForeignThread() { affinityViolation(what()) }
     }
 
     func affinityViolation(_ what: String) -> Never {
@@ -173,9 +173,6 @@ open class QObject {
                 + "it lives in \(threadData.debugName). Use a queued connection or "
                 + "QMetaObject.invokeMethod to reach it.")
     }
-
-    /// True when called from another thread than the object's while that thread runs.
-    func isForeignThread() -> Bool { calledFromForeignThread }
 
     func warnForeignThread(_ what: String) {
         Diagnostics.warning(

@@ -102,12 +102,8 @@ extension QUdpSocket {
     /// `readDatagram(char *)` asks the kernel for nothing more). Returns the bytes copied and
     /// the sender.
     func receiveDirect(into buffer: UnsafeMutableRawBufferPointer) -> (Int, QHostAddress, UInt16)? {
-        guard fd >= 0 else {
-            qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
-            return nil
-        }
         defer { armReadyRead() }
-        if reportPendingRefusal() { return nil }
+        guard readMayProceed() else { return nil }
         if inbox.count > 0 {
             let datagram = inbox.pop(into: buffer)
             let (host, port) = datagram.sender?.hostAndPort ?? (.null, 0)
@@ -117,15 +113,16 @@ extension QUdpSocket {
             // Safe: the kernel writes `length` bytes of the address before they are read.
             let sender = name.baseAddress.unsafelyUnwrapped
             var length: socklen_t = 0
+            var failure: Errno?
             do throws(Errno) {
                 if case .done(let size) = try Posix.receive(fd, into: buffer, sender: sender, senderLength: &length) {
                     let (host, port) = SocketAddress.hostAndPort(of: sender, length: length)
                     return (min(size, buffer.count), host, port)
                 }
-                report(.temporary, "No datagram available for reading")
             } catch {
-                reportReceiveFailure(error)
+                failure = error
             }
+            reportNothingRead(failure)
             return nil
         }
     }
@@ -134,20 +131,31 @@ extension QUdpSocket {
     /// whatever happens: from the inbox, filled first when empty (one `recvmmsg`, with
     /// everything the kernel tells about each datagram).
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> ReceivedDatagram? {
-        guard fd >= 0 else {
-            qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
-            return nil
-        }
         defer { armReadyRead() }
-        if reportPendingRefusal() { return nil }
+        guard readMayProceed() else { return nil }
         let failure = inbox.count == 0 ? fillInbox() : nil
         if inbox.count > 0 { return inbox.pop(into: buffer) }
+        reportNothingRead(failure)
+        return nil
+    }
+
+    /// The start of a one-datagram read: false on an unbound socket (a warning, no signal)
+    /// or when a refusal an earlier receive took is reported as this read's failure.
+    private func readMayProceed() -> Bool {
+        guard fd >= 0 else {
+            qkitWarning("QUdpSocket::readDatagram() called on a QUdpSocket when not in QUdpSocket::BoundState")
+            return false
+        }
+        return !reportPendingRefusal()
+    }
+
+    /// A read that got no datagram: its receive's failure, or TemporaryError when none waited.
+    private func reportNothingRead(_ failure: Errno?) {
         if let failure {
             reportReceiveFailure(failure)
         } else {
             report(.temporary, "No datagram available for reading")
         }
-        return nil
     }
 
     /// Reports the error a peek (or an earlier batch) already took from the kernel, such as
