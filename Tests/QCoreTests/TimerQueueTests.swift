@@ -134,7 +134,7 @@ struct TimerQueueTests {
 /// Ends a loop from another thread unless disarmed first; holds the loop only until then.
 private final class Watchdog: @unchecked Sendable {
     // Safe to share: `loop` is read and cleared under `lock`, and QEventLoop.exit is thread-safe.
-    private let lock = PThreadLock()
+    private let lock = FutexLock()
     private var loop: QEventLoop?
     init(_ loop: QEventLoop) { self.loop = loop }
     func fire() { lock.withLock { loop?.exit(1) } }

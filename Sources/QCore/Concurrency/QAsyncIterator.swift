@@ -61,7 +61,7 @@ public final class QAsyncSink<Element>: @unchecked Sendable {
     // Safe to share: every field is read and written under `lock`; the elements cross from the
     // owner's thread to the iterating task, as QKit's threading rule allows for the sequences
     // that use this (Sendable elements, or objects used on their own thread).
-    private let lock = PThreadLock()
+    private let lock = FutexLock()
     private var items: [Element] = []
     private var head = 0
     private var waiter: UnsafeContinuation<Result<Element?, any Error>, Never>?

@@ -3,7 +3,7 @@
 /// that thread and by a posted call from elsewhere. Locked: the two ends meet from any thread.
 @_spi(QKitInternal)
 public final class ThreadSubscription: @unchecked Sendable {
-    private let lock = PThreadLock()
+    private let lock = FutexLock()
     private var connections: [Connection] = []
     private weak var owner: QObject?
     private var stopped = false

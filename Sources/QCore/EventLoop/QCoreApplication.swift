@@ -153,7 +153,7 @@ open class QCoreApplication: QObject {
 
 /// The process-wide application pointer (weak; the application object is owned by the program).
 private final class ApplicationSlot: @unchecked Sendable {
-    private let lock = PThreadLock()
+    private let lock = FutexLock()
     private weak var app: QCoreApplication?
 
     var current: QCoreApplication? { lock.withLock { app } }

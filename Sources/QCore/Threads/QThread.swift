@@ -9,7 +9,7 @@ import Glibc
 open class QThread: QObject {
     /// The data of the thread this object manages (not the thread it lives in).
     let managed: ThreadData
-    private let stateLock = PThreadLock()
+    private let stateLock = FutexLock()
     private var runningFlag = false
     private var finishedFlag = false
     private var exitRequested = false

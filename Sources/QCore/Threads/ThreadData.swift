@@ -42,7 +42,7 @@ final class ThreadData: @unchecked Sendable {
     @exclusivity(unchecked) var forceDeferredDeletes = false
 
     // --- shared state, guarded by `postLock` ---
-    let postLock = PThreadLock()
+    let postLock = FutexLock()
     @exclusivity(unchecked) var postedEvents = PostedQueue()
     /// The priority of the last queued entry: the lowest, as the queue is sorted by priority.
     @exclusivity(unchecked) var tailPriority = 0
