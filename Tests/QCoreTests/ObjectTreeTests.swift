@@ -239,6 +239,58 @@ struct ObjectTreeTests {
         #expect(counter.value == 2)
     }
 
+    @Test("a ChildAdded handler that creates children of another parent: each parent sees its own children, in order")
+    func childAddedHandlerCreatesChildren() {
+        final class Spawner: QObject {
+            var seen: [ObjectIdentifier] = []
+            var stillOwnChild = true
+            let other: Spawner?
+            init(other: Spawner?) {
+                self.other = other
+                super.init()
+            }
+            override func childEvent(_ event: QChildEvent) {
+                guard event.added else { return }
+                let child = event.child
+                seen.append(ObjectIdentifier(child))
+                // Created while this event is delivered: that ChildAdded needs an event of its own.
+                if let other { _ = QObject(parent: other) }
+                if event.child !== child { stillOwnChild = false }
+            }
+        }
+        let inner = Spawner(other: nil)
+        let outer = Spawner(other: inner)
+        let kids = (0..<3).map { _ in QObject(parent: outer) }
+        #expect(outer.seen == kids.map(ObjectIdentifier.init))
+        #expect(outer.stillOwnChild)
+        #expect(inner.seen.count == 3)
+        #expect(inner.seen == inner.children.map(ObjectIdentifier.init))
+        outer.delete()
+        inner.delete()
+    }
+
+    @Test("a plain QObject with an event filter gets ChildAdded through its filter; without one it is skipped")
+    func plainParentFilterSeesChildAdded() {
+        final class Watcher: QObject {
+            var added: [ObjectIdentifier] = []
+            override func eventFilter(_ watched: QObject, _ event: QEvent) -> Bool {
+                if let child = event as? QChildEvent, child.added { added.append(ObjectIdentifier(child.child)) }
+                return false
+            }
+        }
+        let parent = QObject()
+        let watcher = Watcher()
+        let before = QObject(parent: parent)
+        parent.installEventFilter(watcher)
+        let during = QObject(parent: parent)
+        parent.removeEventFilter(watcher)
+        _ = QObject(parent: parent)
+        #expect(watcher.added == [ObjectIdentifier(during)])
+        #expect(parent.children.count == 3 && parent.children[0] === before)
+        parent.delete()
+        watcher.delete()
+    }
+
     @Test(
         "a parent made after another was destroyed reuses its emptied children list: its own children, in order, and nothing else"
     )

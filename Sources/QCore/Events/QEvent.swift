@@ -96,7 +96,7 @@ open class QChildEvent: QEvent {
     @exclusivity(unchecked) var childRaw: Unmanaged<QObject>?
     @exclusivity(unchecked) var childRetained = false
     /// The child that was added or removed.
-    public var child: QObject { childRaw.unsafelyUnwrapped.takeUnretainedValue() }
+    public final var child: QObject { childRaw.unsafelyUnwrapped.takeUnretainedValue() }
     /// Creates a child event (`.childAdded` or `.childRemoved`).
     public init(_ type: EventType, _ child: QObject) {
         childRaw = .passRetained(child)
@@ -129,10 +129,10 @@ open class QChildEvent: QEvent {
             childRetained = true
         }
     }
-    /// True for ChildAdded.
-    public var added: Bool { type == .childAdded }
-    /// True for ChildRemoved.
-    public var removed: Bool { type == .childRemoved }
+    /// True for ChildAdded. Qt: `QChildEvent::added()`.
+    public final var added: Bool { type == .childAdded }
+    /// True for ChildRemoved. Qt: `QChildEvent::removed()`.
+    public final var removed: Bool { type == .childRemoved }
 }
 
 /// Posted by `deleteLater()`; remembers the loop level at which it was posted.

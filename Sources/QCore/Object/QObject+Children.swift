@@ -40,20 +40,20 @@ extension QObject {
         parent.childList.append(self)
         // A plain QObject with no event filters does nothing with ChildAdded (its childEvent
         // is empty): skip building and dispatching the event. Subclasses always get it.
-        if type(of: parent) == QObject.self && parent.extra?.eventFilters.isEmpty ?? true { return }
+        if parent.state.contains(.plainObject) && !parent.state.contains(.filtered) { return }
         // One ChildAdded event per thread is reused unless a handler kept it.
         // (unowned(unsafe): the thread data lives while this object counts in it.)
         unowned(unsafe) let data = threadData
-        // Moved in and out of the spare slot (`take()`, `consume`): a copy would cost a
-        // retain and a release each way.
+        // Taken out of the spare slot with the slot's reference (a handler creating children
+        // meanwhile finds the slot empty and uses an event of its own), and put back with it.
         // A `let` while it is delivered: a `var` was retained and released around `notify`.
-        let delivered = data.spareChildEvent.take() ?? QChildEvent(spareFor: .childAdded)
+        let delivered = data.spareChildEvent.take()?.takeRetainedValue() ?? QChildEvent(spareFor: .childAdded)
         delivered.lend(self)
         _ = QCoreApplication.notify(parent, delivered)
         var event = consume delivered
         let unique = isKnownUniquelyReferenced(&event)
         event.endLoan(unique: unique)
-        if unique { data.spareChildEvent = consume event }
+        if unique, data.spareChildEvent == nil { data.spareChildEvent = .passRetained(consume event) }
     }
 
     private func isAncestor(of object: QObject) -> Bool {

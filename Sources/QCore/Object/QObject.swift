@@ -25,8 +25,12 @@ open class QObject {
     @exclusivity(unchecked) var state: ObjectState = []
     /// deleteLater() may be called from any thread: its once-only flag is atomic.
     let deleteLaterPosted = Atomic<Bool>(false)
-    /// Rarely used parts (name, signals, connections, filters, timers), allocated on demand.
-    @exclusivity(unchecked) var extra: ObjectExtra?
+    /// Rarely used parts (name, signals, connections, filters, timers), allocated on demand
+    /// and owned by this reference (released at the end of deinit). Unmanaged: an optional
+    /// reference field is released in every object's teardown, nil for most objects.
+    @exclusivity(unchecked) var extraRaw: Unmanaged<ObjectExtra>?
+    /// The rarely used parts, if allocated.
+    var extra: ObjectExtra? { extraRaw?.takeUnretainedValue() }
 
     /// Creates an object in the current thread, as the last child of `parent` (which must
     /// live in the same thread; otherwise Qt warns and the object gets no parent).
@@ -54,13 +58,13 @@ open class QObject {
 
     /// The rest of construction, once the thread is known (`data`, the calling thread's,
     /// unretained: the thread keeps it, and this object counts in it from here on).
-    private func setUp(_ data: Unmanaged<ThreadData>) {
+    @inline(__always) private func setUp(_ data: Unmanaged<ThreadData>) {
         data._withUnsafeGuaranteedRef { $0.localObjects += 1 }
         threadDataBits.store(UInt(bitPattern: data.toOpaque()), ordering: .releasing)
         #if DEBUG
         liveObjectCount.add(1, ordering: .relaxed)
         #endif
-        if type(of: self) != QObject.self { adoptDeclaredSignals() }
+        if type(of: self) != QObject.self { adoptDeclaredSignals() } else { state.insert(.plainObject) }
     }
 
     /// An object whose thread is given (QThread objects of adopted threads, not counted as live:
@@ -89,6 +93,7 @@ open class QObject {
         // Last: this object may have been what kept its thread's data. (Borrowed through the
         // address: reading the unowned(unsafe) field for a call retained and released it.)
         if !state.contains(.uncounted) { withThreadData { $0.objectLeft() } }
+        extraRaw?.release()
     }
 
     #if DEBUG
@@ -154,7 +159,7 @@ open class QObject {
         return connectionRegistryLock.withLock {
             if let e = extra { return e }
             let e = ObjectExtra()
-            extra = e
+            extraRaw = .passRetained(e)
             return e
         }
     }
@@ -189,6 +194,9 @@ struct ObjectState: OptionSet {
     static let deletingChildren = ObjectState(rawValue: 4)
     static let inDeinit = ObjectState(rawValue: 8)
     static let uncounted = ObjectState(rawValue: 32)
+    /// The object is of class QObject itself, not a subclass (its childEvent is empty, so
+    /// ChildAdded for it is skipped unless it has filters). Set at construction.
+    static let plainObject = ObjectState(rawValue: 16)
     /// Event filters are installed (the owner thread's copy of the life token's bit, read by
     /// every `notify` without touching `extra`).
     static let filtered = ObjectState(rawValue: 64)

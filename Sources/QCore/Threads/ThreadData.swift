@@ -29,8 +29,10 @@ final class ThreadData: @unchecked Sendable {
         // Safe: set only while that connection's slot runs, and the emitting signal keeps it alive.
         currentConnectionRaw.map { Unmanaged<ConnectionBase>.fromOpaque($0).takeUnretainedValue() }
     }
-    /// A ChildAdded event kept for reuse (object creation is hot).
-    @exclusivity(unchecked) var spareChildEvent: QChildEvent?
+    /// A ChildAdded event kept for reuse (object creation is hot), owned by this slot (one
+    /// reference, released in deinit). Unmanaged: a slot of a class type released its old
+    /// value (nil) on every store.
+    @exclusivity(unchecked) var spareChildEvent: Unmanaged<QChildEvent>?
     /// The emptied children list of the last parent destroyed here, capacity kept, for the
     /// next parent's first child: building and tearing down trees then does not grow a list
     /// from scratch each time (large reallocations, which also made malloc consolidate its
@@ -76,9 +78,14 @@ final class ThreadData: @unchecked Sendable {
         #endif
     }
 
-    #if DEBUG
-    deinit { ThreadData.liveCount.subtract(1, ordering: .relaxed) }
+    deinit {
+        spareChildEvent?.release()
+        #if DEBUG
+        ThreadData.liveCount.subtract(1, ordering: .relaxed)
+        #endif
+    }
 
+    #if DEBUG
     /// ThreadData instances alive now (debug builds): tests find leaked or early-freed data.
     static let liveCount = Atomic<Int>(0)
     #endif
