@@ -152,6 +152,17 @@ struct EventLoopTests {
         #expect(trace.entries == ["p.custom(\(type.rawValue))"])
     }
 
+    @Test("QObject's event() hands User and above to customEvent and returns true; an unhandled built-in type returns false")
+    func defaultEventResults() {
+        let trace = Trace()
+        let p = Probe("p", trace: trace)
+        #expect(p.event(QEvent(.user)))
+        #expect(p.event(QEvent(QEvent.EventType(70_000))))
+        #expect(!p.event(QEvent(QEvent.EventType(999))))
+        #expect(!p.event(QEvent(.none)))
+        #expect(trace.entries == ["p.custom(1000)", "p.custom(70000)"])
+    }
+
     @Test("registerEventType never hands out the same type twice")
     func registerEventTypeUnique() {
         let a = QEvent.registerEventType(), b = QEvent.registerEventType()

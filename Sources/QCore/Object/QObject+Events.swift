@@ -2,6 +2,11 @@ extension QObject {
     /// QObject's own event handling (see `event(_:)`), inlined there: one call less per event.
     @inline(__always)
     func defaultEvent(_ event: QEvent) -> Bool {
+        // Custom events first: the commonest events that reach here.
+        if event.type.rawValue >= QEvent.EventType.user.rawValue {
+            customEvent(event)
+            return true
+        }
         switch event.type {
         // `is` then `unsafeDowncast`: an `as?` cast hands back a new reference (a retain and
         // a release per timer or child event). The exact class is compared first: QKit's own
@@ -21,10 +26,6 @@ extension QObject {
             // (`QueuedCallEvent.deliver(on:)`), its receiver's filters seeing it first.
             break
         default:
-            if event.type.rawValue >= QEvent.EventType.user.rawValue {
-                customEvent(event)
-                return true
-            }
             return false
         }
         return true

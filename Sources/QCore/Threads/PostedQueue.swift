@@ -36,7 +36,8 @@ struct PostedQueue: ~Copyable {
     /// Queues an event for `receiver` last. When the entries at the end are a run of events of
     /// the same priority for the same receiver, the new entry shares the reference the run's
     /// first entry holds (`.sharedEvent`: no reference counting); otherwise it retains the
-    /// receiver and starts a run.
+    /// receiver and starts a run. Inlined into `postEvent` (a call per post otherwise).
+    @inline(__always)
     mutating func append(_ event: consuming QEvent, to receiver: QObject, priority: Int) {
         let address = Unmanaged.passUnretained(receiver).toOpaque()
         if head < end && lastEventReceiver == address && lastEventPriority == priority {
