@@ -29,6 +29,74 @@ struct SocketNotifierTests {
         n.delete()
     }
 
+    @Test("a notifier released by another notifier's slot in the same pass is never delivered")
+    func releasedBeforeDeliveryIsSkipped() {
+        var first: [Int32] = [0, 0], second: [Int32] = [0, 0]
+        #expect(pipe(&first) == 0 && pipe(&second) == 0)
+        defer { for fd in first + second { close(fd) } }
+        final class Pair {
+            var a: QSocketNotifier?
+            var b: QSocketNotifier?
+            var fired: [String] = []
+        }
+        let pair = Pair()
+        pair.a = QSocketNotifier(first[0], .read)
+        pair.b = QSocketNotifier(second[0], .read)
+        // Whichever is delivered first drops the other, whose activation is then pending.
+        pair.a!.activated.connect { [unowned pair] fd in
+            var b: UInt8 = 0
+            _ = read(fd, &b, 1)
+            pair.fired.append("a")
+            pair.b = nil
+        }
+        pair.b!.activated.connect { [unowned pair] fd in
+            var b: UInt8 = 0
+            _ = read(fd, &b, 1)
+            pair.fired.append("b")
+            pair.a = nil
+        }
+        var byte: UInt8 = 1
+        _ = write(first[1], &byte, 1)
+        _ = write(second[1], &byte, 1)
+        #expect(spinLoop { !pair.fired.isEmpty })
+        pump(4)
+        #expect(pair.fired.count == 1)
+        #expect((pair.a == nil) != (pair.b == nil))
+        pair.a = nil
+        pair.b = nil
+    }
+
+    @Test("a slot that runs a nested pass: every activation of the outer pass is delivered once")
+    func nestedPassDeliversTheRest() {
+        var pipes: [[Int32]] = []
+        for _ in 0..<3 {
+            var fds: [Int32] = [0, 0]
+            #expect(pipe(&fds) == 0)
+            pipes.append(fds)
+        }
+        defer { for fds in pipes { close(fds[0]); close(fds[1]) } }
+        var activations: [Int32] = []
+        var nested = false
+        let notifiers = pipes.map { QSocketNotifier($0[0], .read) }
+        for notifier in notifiers {
+            notifier.activated.connect { fd in
+                activations.append(fd)
+                var b: UInt8 = 0
+                _ = read(fd, &b, 1)
+                if !nested {
+                    nested = true
+                    QCoreApplication.processEvents()
+                }
+            }
+        }
+        var byte: UInt8 = 1
+        for fds in pipes { _ = write(fds[1], &byte, 1) }
+        #expect(spinLoop { activations.count == 3 })
+        pump(4)
+        #expect(activations.sorted() == pipes.map { $0[0] }.sorted())
+        for notifier in notifiers { notifier.delete() }
+    }
+
     @Test("a disabled notifier does not fire")
     func disabledNotifierSilent() {
         var fds: [Int32] = [0, 0]

@@ -54,20 +54,25 @@ final class EventDispatcher {
     var threadData: ThreadData { threadDataRef.takeUnretainedValue() }
 
     /// Filled by libevent callbacks during `event_base_loop`.
-    /// Watches that fired, each retained by hand until step 4 delivered it (a list of
-    /// strong references cost two more atomic operations and a generic removal per watch).
-    @exclusivity(unchecked) var firedWatches: [Unmanaged<SocketWatch>] = []
+    /// Watches that fired and wait for step 4 (Qt's pending notifier list), unretained: a
+    /// watch that goes away before its delivery blanks its entries (`forgetFired`), so an
+    /// entry is alive while it is in the list. Step 4 takes them from `firedHead` one at a
+    /// time, so a pass nested in a slot delivers the rest, in order. (Retaining each entry
+    /// cost two atomic operations per activation.)
+    @exclusivity(unchecked) var firedWatches: [Unmanaged<SocketWatch>?] = []
+    @exclusivity(unchecked) private var firedHead = 0
     @exclusivity(unchecked) var firedTimers: [TimerRecord] = []
     @exclusivity(unchecked) private var spareTimerList: [TimerRecord] = []
-    @exclusivity(unchecked) private var spareWatchList: [Unmanaged<SocketWatch>] = []
     /// Timers that fired while timers were excluded: delivered by a later iteration.
     @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
     @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
     @exclusivity(unchecked) var zeroTimerCount = 0
     /// A QTimerEvent kept for reuse (timers fire often).
-    @exclusivity(unchecked) var spareTimerEvent: QTimerEvent?
+    /// (Owned by the slot, released in deinit. Unmanaged: an optional class field released its
+    /// old value, nil, on every store.)
+    @exclusivity(unchecked) var spareTimerEvent: Unmanaged<QTimerEvent>?
     /// A SockAct event kept for reuse (socket notifiers fire often).
-    @exclusivity(unchecked) var spareSockActEvent: QEvent?
+    @exclusivity(unchecked) var spareSockActEvent: Unmanaged<QEvent>?
     @exclusivity(unchecked) var watchCount = 0
     /// libevent events that socket and Unix-signal watches made on this base, enabled or not.
     @exclusivity(unchecked) var watchEvents = 0
@@ -115,7 +120,8 @@ final class EventDispatcher {
     }
 
     deinit {
-        for watch in firedWatches { watch.release() }
+        spareTimerEvent?.release()
+        spareSockActEvent?.release()
         mainQueueRef?.release()
         mainQueueRef = nil
         for record in timers.values { record.kill() }
@@ -125,8 +131,16 @@ final class EventDispatcher {
         event_base_free(base)
     }
 
+    /// Blanks the undelivered entry of `watch`, which is going away (its own thread only).
+    func forgetFired(_ watch: SocketWatch) {
+        let address = Unmanaged.passUnretained(watch).toOpaque()
+        for index in firedHead..<firedWatches.count where firedWatches[index]?.toOpaque() == address {
+            firedWatches[index] = nil
+        }
+    }
+
     /// True when nothing is registered with the loop: no timer and no watch event.
-    var isIdle: Bool { timers.isEmpty && watchEvents == 0 && deferredTimers.isEmpty && firedWatches.isEmpty }
+    var isIdle: Bool { timers.isEmpty && watchEvents == 0 && deferredTimers.isEmpty && firedHead == firedWatches.count }
 
     /// One iteration. Returns whether anything was handled.
     @discardableResult
@@ -178,22 +192,22 @@ final class EventDispatcher {
         }
 
         // 4. socket notifiers.
-        if !firedWatches.isEmpty {
-            // Swapped, not copied: a copy shares the list's storage, and emptying the list
-            // then allocated a new one on every pass.
-            var fired: [Unmanaged<SocketWatch>] = []
-            swap(&fired, &firedWatches)
-            swap(&firedWatches, &spareWatchList)
+        if firedHead < firedWatches.count {
             let deliver = !flags.contains(.excludeSocketNotifiers)
-            for watch in fired {
-                // Safe: the list's reference keeps the watch alive until this release.
-                if deliver && watch._withUnsafeGuaranteedRef({ $0.deliver(threadData, self) }) { handled = true }
-                watch.release()
+            while firedHead < firedWatches.count {
+                guard let watch = firedWatches[firedHead] else {
+                    firedHead += 1
+                    continue
+                }
+                firedHead += 1
+                // Safe: a listed watch is alive. Unmarked first: it may fire again from here on.
+                watch._withUnsafeGuaranteedRef { $0.isPending = false }
+                if deliver && SocketWatch.deliver(watch, threadData, self) { handled = true }
             }
             // Emptied from the end, capacity kept: `removeAll(keepingCapacity:)` went through
             // the generic `replaceSubrange`, about 60 instructions per pass.
-            while !fired.isEmpty { fired.removeLast() }
-            spareWatchList = fired
+            while !firedWatches.isEmpty { firedWatches.removeLast() }
+            firedHead = 0
         }
 
         // 4b. the main dispatch queue: DispatchQueue.main work and main-actor jobs.

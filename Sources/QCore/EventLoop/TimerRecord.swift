@@ -94,7 +94,7 @@ final class TimerRecord {
         // One QTimerEvent per dispatcher is reused unless a handler kept it; moved in and out
         // of its slot (`take()`, `consume`), as a copy costs a retain and a release.
         var event: QTimerEvent
-        if let spare = dispatcher.spareTimerEvent.take() {
+        if let spare = dispatcher.spareTimerEvent.take()?.takeRetainedValue() {
             spare.timerId = id
             spare.isAccepted = true
             event = spare
@@ -102,7 +102,9 @@ final class TimerRecord {
             event = QTimerEvent(id)
         }
         _ = QCoreApplication.notify(object, event)
-        if isKnownUniquelyReferenced(&event) { dispatcher.spareTimerEvent = consume event }
+        if isKnownUniquelyReferenced(&event), dispatcher.spareTimerEvent == nil {
+            dispatcher.spareTimerEvent = .passRetained(consume event)
+        }
         threadData.scopeLevel -= 1
         inHandler = false
         if interval == 0 && isActive && !hasEntry {
