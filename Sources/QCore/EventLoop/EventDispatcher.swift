@@ -55,7 +55,7 @@ final class EventDispatcher {
 
     /// Filled by libevent callbacks during `event_base_loop`.
     /// Watches that fired and wait for step 4 (Qt's pending notifier list), unretained: a
-    /// watch that goes away before its delivery blanks its entries (`forgetFired`), so an
+    /// watch that goes away before its delivery blanks its entry (`forgetFired`), so an
     /// entry is alive while it is in the list. Step 4 takes them from `firedHead` one at a
     /// time, so a pass nested in a slot delivers the rest, in order. (Retaining each entry
     /// cost two atomic operations per activation.)
