@@ -43,15 +43,15 @@ let package = Package(
         .systemLibrary(name: "CQKitDispatch", path: "Sources/CQKitDispatch"),
         // eventfd(2) and timerfd(2), which Glibc's Swift module leaves out: the loops' wake-up and timers.
         .systemLibrary(name: "CQKitLoopFD", path: "Sources/CQKitLoopFD"),
-        // futex(2), reached only through the variadic syscall(2): the sleeping half of QKit's mutex.
-        .systemLibrary(name: "CQKitFutex", path: "Sources/CQKitFutex"),
+        // futex(2) (reached only through the variadic syscall(2)) for QKit's mutex, and the calling thread's id without a call.
+        .systemLibrary(name: "CQKitThreads", path: "Sources/CQKitThreads"),
         .target(
             name: "QCore",
             dependencies: [
                 "CLibevent",
                 "CQKitDispatch",
                 "CQKitLoopFD",
-                "CQKitFutex",
+                "CQKitThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],

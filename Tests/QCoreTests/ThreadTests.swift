@@ -25,6 +25,26 @@ final class Emitter: QObject, @unchecked Sendable {
 
 @Suite("Threads", .leakChecked)
 struct ThreadTests {
+    @Test("the thread token QKit reads without a call is pthread_self(), and differs between threads")
+    func threadTokenIsPthreadSelf() {
+        let here = currentThreadToken()
+        #expect(here == UInt(bitPattern: Int(bitPattern: pthread_self())))
+        let other = Atomic<UInt>(0)
+        let same = Atomic<Bool>(false)
+        let thread = QThread()
+        thread.started.connect { [unowned thread] in
+            other.store(currentThreadToken(), ordering: .relaxed)
+            same.store(currentThreadToken() == UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+            thread.quit()
+        }
+        thread.start()
+        #expect(thread.wait(3000))
+        let otherToken = other.load(ordering: .relaxed)
+        let matched = same.load(ordering: .relaxed)
+        #expect(otherToken != 0 && otherToken != here)
+        #expect(matched)
+    }
+
     @Test("started and finished are emitted and wait returns true")
     func startedFinished() {
         let t = QThread()

@@ -1,3 +1,4 @@
+import CQKitThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -244,10 +245,11 @@ struct SenderScope {
     }
 }
 
-/// The calling thread's identity as ThreadData tokens store it.
+/// The calling thread's identity as ThreadData tokens store it: its `pthread_t`, read without
+/// a call where the shim can (x86-64).
 @inlinable @inline(__always)
 func currentThreadToken() -> UInt {
-    UInt(bitPattern: Int(bitPattern: pthread_self()))
+    UInt(cqkit_thread_self())
 }
 
 /// "Type 'name'" for messages.

@@ -1,4 +1,4 @@
-import CQKitFutex
+import CQKitThreads
 import Synchronization
 
 /// A mutex on one futex word, for state that several threads touch (posted-event queues, the

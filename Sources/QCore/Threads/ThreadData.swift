@@ -1,3 +1,4 @@
+import CQKitThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -92,7 +93,7 @@ final class ThreadData: @unchecked Sendable {
 
     /// True when called on the thread this data belongs to.
     @inlinable @inline(__always) var isCurrent: Bool {
-        token.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self()))
+        token.load(ordering: .relaxed) == currentThreadToken()
     }
 
     /// True while an OS thread runs for this data.
@@ -115,7 +116,7 @@ final class ThreadData: @unchecked Sendable {
     func attachToCurrentThread() {
         pthread_setspecific(threadDataKey, Unmanaged.passRetained(self).toOpaque())
         objectCountingStarted()
-        token.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+        token.store(currentThreadToken(), ordering: .releasing)
     }
 
     /// Unbinds this data from the calling OS thread.
