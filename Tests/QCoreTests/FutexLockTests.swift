@@ -1,3 +1,4 @@
+import QKitTestSupport
 import Synchronization
 import Testing
 
@@ -33,7 +34,7 @@ struct FutexLockTests {
     func waiterSleepsUntilUnlocked() {
         let counter = Counter()
         counter.lock.lock()
-        let thread = startThread {
+        let thread = startPlainThread {
             counter.lock.lock()
             counter.acquired.store(true, ordering: .relaxed)
             counter.value += 1
@@ -56,31 +57,12 @@ struct FutexLockTests {
     func mutualExclusion() {
         let counter = Counter()
         let threads = (0..<4).map { _ in
-            startThread {
+            startPlainThread {
                 for _ in 0..<50_000 { counter.lock.withLock { counter.value += 1 } }
             }
         }
         for thread in threads { pthread_join(thread, nil) }
         #expect(counter.value == 200_000)
         #expect(counter.lock.state == 0)
-    }
-
-    /// Starts `body` on a new OS thread (joined by the caller).
-    private func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                // Safe: the box was retained for this thread, which takes that reference.
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, context)
-        #expect(rc == 0)
-        return thread
     }
 }

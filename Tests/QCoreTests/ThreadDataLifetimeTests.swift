@@ -79,23 +79,4 @@ struct ThreadDataLifetimeTests {
         }
         #expect(liveData == before)
     }
-
-    /// Runs `body` on a new OS thread that QKit did not start, and waits for its end.
-    private func runOnPlainThread(_ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                // Safe: the box was retained for this thread, which takes that reference.
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, context)
-        #expect(rc == 0)
-        pthread_join(thread, nil)
-    }
 }
