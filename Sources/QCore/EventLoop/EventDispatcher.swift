@@ -67,9 +67,9 @@ final class EventDispatcher {
     @exclusivity(unchecked) var deferredTimers: [TimerRecord] = []
     @exclusivity(unchecked) var timers: [Int: TimerRecord] = [:]
     @exclusivity(unchecked) var zeroTimerCount = 0
-    /// A QTimerEvent kept for reuse (timers fire often).
-    /// (Owned by the slot, released in deinit. Unmanaged: an optional class field released its
-    /// old value, nil, on every store.)
+    /// A QTimerEvent kept for reuse (timers fire often). This slot and the SockAct one below
+    /// own their event (released in deinit); Unmanaged, as an optional class field released
+    /// its old value, nil, on every store.
     @exclusivity(unchecked) var spareTimerEvent: Unmanaged<QTimerEvent>?
     /// A SockAct event kept for reuse (socket notifiers fire often).
     @exclusivity(unchecked) var spareSockActEvent: Unmanaged<QEvent>?

@@ -66,7 +66,6 @@ final class SocketWatch {
     static func deliver(_ watch: Unmanaged<SocketWatch>, _ threadData: ThreadData, _ dispatcher: EventDispatcher) -> Bool {
         // Safe: a watch in the fired list is alive (it leaves the list before it goes).
         guard let notifier = watch._withUnsafeGuaranteedRef({ $0.isEnabled ? $0.notifier : nil }) else { return false }
-        // (Its pending mark was cleared when it was taken from the list.)
         threadData.scopeLevel += 1
         // One SockAct event per dispatcher is reused unless a handler kept it; moved in and
         // out of its slot (`take()`, `consume`), as a copy costs a retain and a release.
