@@ -109,25 +109,125 @@ struct QueuedCallReuseTests {
         #expect(spare == nil)
     }
 
-    @Test("a call queued from another thread neither takes nor becomes a spare")
-    func otherThreadsAllocate() {
-        final class Emitter: QThread, @unchecked Sendable {
-            let source: Source
-            init(_ source: Source) { self.source = source; super.init() }
-            override func run() { source.fired.emit(2) }
-        }
+    /// A thread that runs `body`.
+    final class Emitter: QThread, @unchecked Sendable {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body; super.init() }
+        override func run() { body() }
+    }
+
+    /// Emits `values` on `signal` from a new thread, in order, and waits for that thread's end.
+    private func emitFromAnotherThread<Value: Sendable>(_ signal: Signal<Value>, _ values: [Value]) {
+        let emitter = Emitter { for value in values { signal.emit(value) } }
+        emitter.start()
+        #expect(emitter.wait(10_000))
+    }
+
+    @Test("a call queued from another thread neither takes nor becomes a spare of the receiver's thread")
+    func otherThreadsKeepOutOfTheReceiversSpares() {
         let source = Source(), sink = Sink()
         source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
         source.fired.emit(1)
         QCoreApplication.sendPostedEvents()
         #expect(box(source.fired).spareCount == 1)
-        let emitter = Emitter(source)
-        emitter.start()
-        #expect(emitter.wait(3000))
+        emitFromAnotherThread(source.fired, [2])
         #expect(box(source.fired).spareCount == 1)
         QCoreApplication.sendPostedEvents()
-        // Only calls queued in the receiver's thread are kept: that thread alone takes them.
+        // The receiver's thread keeps only the calls it queued itself.
         #expect(box(source.fired).spareCount == 1)
+        #expect(box(source.fired).returnTripSpares.returned.count == 1)
         #expect(sink.values == [1, 2])
+    }
+
+    @Test("calls queued from another thread go back to that side once they ran, and its next call reuses one")
+    func returnedToTheEmittingSide() {
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        emitFromAnotherThread(source.fired, [1, 2, 3])
+        #expect(box(source.fired).returnTripSpares.returned.isEmpty)
+        QCoreApplication.sendPostedEvents()
+        let first = box(source.fired).returnTripSpares
+        #expect(first.returned.count == 3)
+        #expect(first.sender.isEmpty)
+        emitFromAnotherThread(source.fired, [4])
+        // The emitting side took the three and used one: two wait on its side.
+        let taken = box(source.fired).returnTripSpares
+        #expect(taken.returned.isEmpty)
+        #expect(taken.sender.count == 2)
+        QCoreApplication.sendPostedEvents()
+        let second = box(source.fired).returnTripSpares
+        #expect(second.returned.count == 1)
+        #expect(Set(first.returned).isSuperset(of: second.returned + second.sender))
+        #expect(sink.values == [1, 2, 3, 4])
+    }
+
+    @Test("a burst from another thread larger than the return-trip limit runs every call and keeps at most the limit")
+    func returnTripLimit() {
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        let burst = ConnectionBase.returnTripLimit + 300
+        for round in 0..<2 {
+            emitFromAnotherThread(source.fired, Array(round * burst..<(round + 1) * burst))
+            QCoreApplication.sendPostedEvents()
+            let spares = box(source.fired).returnTripSpares
+            #expect(spares.returned.count + spares.sender.count == ConnectionBase.returnTripLimit)
+        }
+        #expect(sink.values == Array(0..<(2 * burst)))
+    }
+
+    @Test("a call from another thread whose arguments are not plain values is released right after its slot ran")
+    func referenceArgumentsFromAnotherThread() {
+        let source = Carrying(), sink = Sink(), counter = DeinitCounter()
+        source.fired.connect(receiver: sink, type: .queued) { s, _ in s.values.append(counter.value) }
+        emitFromAnotherThread(source.fired, [Payload(counter), Payload(counter)])
+        #expect(counter.value == 0)
+        QCoreApplication.sendPostedEvents()
+        #expect(counter.value == 2)
+        #expect(sink.values == [0, 1])
+        #expect(box(source.fired).returnTripSpares.returned.isEmpty)
+    }
+
+    @Test("calls from another thread pending at a disconnect still run, and none goes back")
+    func disconnectedReturnsNone() {
+        let source = Source(), sink = Sink()
+        let connection = source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        let kept = box(source.fired)
+        emitFromAnotherThread(source.fired, [1, 2])
+        #expect(connection.disconnect())
+        QCoreApplication.sendPostedEvents()
+        #expect(sink.values == [1, 2])
+        #expect(kept.returnTripSpares.returned.isEmpty)
+    }
+
+    @Test("calls handed back to the emitting side are freed with their connection")
+    func returnedFreedWithTheConnection() {
+        weak var spare: QueuedCallEvent?
+        do {
+            let source = Source(), sink = Sink()
+            source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+            emitFromAnotherThread(source.fired, [1])
+            QCoreApplication.sendPostedEvents()
+            let bits = box(source.fired).returnedCalls.load(ordering: .acquiring)
+            spare = Unmanaged<QueuedCallEvent>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            #expect(spare != nil)
+            source.delete()
+            sink.delete()
+        }
+        #expect(spare == nil)
+    }
+
+    @Test("a call emitted while another thread holds the emitting side's spares is a new one, freed after it ran")
+    func busyEmittingSideAllocates() {
+        let source = Source(), sink = Sink()
+        source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
+        let connection = box(source.fired)
+        // As an emission in another thread does while it takes a spare.
+        connection.senderSpares.store(ConnectionBase.senderBusy, ordering: .releasing)
+        emitFromAnotherThread(source.fired, [1])
+        connection.senderSpares.store(0, ordering: .releasing)
+        QCoreApplication.sendPostedEvents()
+        #expect(sink.values == [1])
+        #expect(connection.returnTripSpares.returned.isEmpty)
+        #expect(connection.senderCirculating == 0)
     }
 }

@@ -121,25 +121,42 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable
     func queue(_ box: SlotBox<repeat each Arg>, blocking: Bool, _ args: repeat each Arg) {
         guard box.canQueue else { refuseQueuing(box, argumentTypes: "\((repeat (each Arg).self))") }
-        // Only calls queued in the receiver's own thread, whose arguments are plain values
-        // (decided at compile time per argument list), are reused: a spare then holds nothing
-        // that needs releasing, and only that thread takes spares.
-        if !blocking && _isPOD((repeat each Arg).self) && box.receiverInCurrentThread {
-            if let spare = box.popSpareCall() {
-                // Safe: a connection's spares are calls of that connection, so of its type;
-                // the list's reference passes to the queue.
+        // Only calls whose arguments are plain values (decided at compile time per argument
+        // list) are reused: a spare then holds nothing that needs releasing. One queued in the
+        // receiver's own thread waits in that thread's list; one queued from another thread
+        // goes back to the emitting side.
+        guard !blocking && _isPOD((repeat each Arg).self) else {
+            postQueuedCall(.passRetained(SignalCallEvent(box: box, args: repeat each args)), box: box, blocking: blocking)
+            return
+        }
+        if !box.receiverInCurrentThread {
+            var mayCirculate = false
+            if let spare = box.takeSenderSpare(mayCirculate: &mayCirculate) {
+                // Safe: as below, a spare of this connection is a call of its type.
                 spare._withUnsafeGuaranteedRef {
                     unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
                 }
                 postQueuedCall(spare, box: box, blocking: false)
             } else {
                 let call = SignalCallEvent(box: box, args: repeat each args)
-                call.reusable = true
+                call.reusable = mayCirculate
+                call.returnsToSender = mayCirculate
                 postQueuedCall(.passRetained(call), box: box, blocking: false)
             }
             return
         }
-        postQueuedCall(.passRetained(SignalCallEvent(box: box, args: repeat each args)), box: box, blocking: blocking)
+        if let spare = box.popSpareCall() {
+            // Safe: a connection's spares are calls of that connection, so of its type;
+            // the list's reference passes to the queue.
+            spare._withUnsafeGuaranteedRef {
+                unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
+            }
+            postQueuedCall(spare, box: box, blocking: false)
+        } else {
+            let call = SignalCallEvent(box: box, args: repeat each args)
+            call.reusable = true
+            postQueuedCall(.passRetained(call), box: box, blocking: false)
+        }
     }
 }
 

@@ -38,14 +38,19 @@ class QueuedCallEvent: QEvent {
     @exclusivity(unchecked) var seenByFilters = false
     /// Set for a signal call whose arguments are plain values: it may be reused.
     @usableFromInline @exclusivity(unchecked) var reusable = false
+    /// Set for a reusable call queued from a thread other than its receiver's: once spent, it
+    /// goes back to its connection's emitting side (`ConnectionBase.returnSpentCall`).
+    @usableFromInline @exclusivity(unchecked) var returnsToSender = false
     /// The next spare in its connection's list (see `recycle`); not a reference of its own.
     @usableFromInline @exclusivity(unchecked) var nextSpare: Unmanaged<QueuedCallEvent>?
 
     /// Called once the call ran, on `data`'s thread, by the queue, which hands its reference
-    /// over. A reusable signal call (plain-value arguments) that no event filter saw goes to
-    /// its connection's spare list when `data` is still the receiver's thread, the connection
-    /// lives and the list has room; it then drops its reference to the connection, which
-    /// holds it now, so there is no cycle. Anything else is released.
+    /// over. A reusable signal call (plain-value arguments) that no event filter saw, of a
+    /// connection that lives, is kept: one queued from another thread goes back to that side
+    /// (`returnsToSender`); one queued in the receiver's thread goes to the connection's spare
+    /// list when `data` is still that thread and the list has room. A kept call drops its
+    /// reference to the connection, which holds it now, so there is no cycle. Anything else is
+    /// released.
     static func recycle(_ call: consuming QueuedCallEvent, on data: ThreadData) {
         // A filter may have kept the call: only a call no filter saw is reused. (Nothing
         // else hands a call out; a uniqueness check would depend on the optimiser's copies.)
@@ -55,7 +60,15 @@ class QueuedCallEvent: QEvent {
             guard let ref = call.connectionRef else { return false }
             let here = UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque())
             return ref._withUnsafeGuaranteedRef { connection in
-                guard connection.isAlive, connection.receiverThreadBits.load(ordering: .acquiring) == here,
+                guard connection.isAlive else { return false }
+                if call.returnsToSender {
+                    // Unlinked before the hand-back: from then on the emitting side may reuse it.
+                    call.connectionRef = nil
+                    connection.returnSpentCall(owned)
+                    ref.release()
+                    return true
+                }
+                guard connection.receiverThreadBits.load(ordering: .acquiring) == here,
                     connection.keepSpare(owned)
                 else { return false }
                 call.connectionRef = nil
