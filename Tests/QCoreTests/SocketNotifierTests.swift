@@ -29,6 +29,37 @@ struct SocketNotifierTests {
         n.delete()
     }
 
+    @Test("inside exec(), a chain of queued calls does not keep a readable notifier waiting")
+    func chainedCallsDoNotStarveNotifiers() {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let n = QSocketNotifier(fds[0], .read)
+        let loop = QEventLoop()
+        var activated = false
+        n.activated.connect { _ in
+            activated = true
+            loop.quit()
+        }
+        var byte: UInt8 = 7
+        _ = write(fds[1], &byte, 1)
+        final class Source: QObject { let next = Signal<Int>() }
+        let source = Source(), sink = QObject()
+        var calls = 0
+        // Each queued call queues the next, so every pass of the loop has one to deliver.
+        source.next.connect(receiver: sink, type: .queued) { _, _ in
+            calls += 1
+            if calls < 1_000_000 && !activated { source.next.emit(calls) } else { loop.quit() }
+        }
+        source.next.emit(0)
+        loop.exec()
+        #expect(activated)
+        #expect(calls < 1_000_000)
+        source.delete()
+        sink.delete()
+        n.delete()
+    }
+
     @Test("a notifier released by another notifier's slot in the same pass is never delivered")
     func releasedBeforeDeliveryIsSkipped() {
         var first: [Int32] = [0, 0], second: [Int32] = [0, 0]

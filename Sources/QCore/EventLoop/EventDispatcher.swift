@@ -78,11 +78,12 @@ final class EventDispatcher {
     @exclusivity(unchecked) var watchEvents = 0
     /// Iterations since libevent was last polled (posted-event bursts poll only every few passes).
     @exclusivity(unchecked) private var passesSincePoll = 0
+    /// When a burst of posted events last polled (monotonic nanoseconds).
+    @exclusivity(unchecked) private var lastBusyPollAt: UInt64 = 0
     /// The main dispatch queue (DispatchQueue.main, the main actor), on the main thread only:
     /// retained by hand from `init` to `deinit`, so that using it costs the pass no reference
     /// counting (reading an optional property for a call retained and released it).
     @exclusivity(unchecked) private var mainQueueRef: Unmanaged<MainQueueWatch>?
-    @exclusivity(unchecked) private var passesSinceMainQueuePoll = 0
 
     init(threadData: ThreadData) {
         precondition(libeventThreadingReady, "QKit: evthread_use_pthreads() failed; libevent_pthreads is required")
@@ -139,6 +140,18 @@ final class EventDispatcher {
         }
     }
 
+    /// In a burst of posted events, every 16 passes: true when 20 µs went by since the burst
+    /// last polled; otherwise the next check is 16 passes later.
+    private func busyPollDue() -> Bool {
+        let now = monotonicNanoseconds()
+        guard now &- lastBusyPollAt >= 20_000 else {
+            passesSincePoll = 0
+            return false
+        }
+        lastBusyPollAt = now
+        return true
+    }
+
     /// True when nothing is registered with the loop: no timer and no watch event.
     var isIdle: Bool { timers.isEmpty && watchEvents == 0 && deferredTimers.isEmpty && firedHead == firedWatches.count }
 
@@ -168,25 +181,26 @@ final class EventDispatcher {
             // when nothing was posted).
             threadData.loopSleeping.store(false, ordering: .relaxed)
             if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
-        } else if watchCount + timers.count > 0
-            && (passesSincePoll >= 16 || zeroTimerCount > 0 || !handled || !flags.contains(.eventLoopExec))
-        {
-            passesSincePoll = 0
-            // libevent also holds the Unix-signal and main-queue watches; timers are due by
-            // the clock (a vDSO read).
-            event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE)
-            if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
         } else {
-            // A burst of posted events inside exec(): libevent is polled every 16 passes so
-            // sockets and timers are never starved, without a syscall per queued call.
+            // Not waiting. libevent also holds the Unix-signal and main-queue watches; with
+            // nothing registered in it, the main queue's eventfd alone is cheaper to ask (one
+            // read). Asked on an idle pass, on every pass of a processEvents() call made with
+            // sockets or timers registered, and when a zero timer runs; in a burst of posted
+            // events inside exec(), only when 16 passes and 20 µs went by since the last time
+            // (a system call costs up to a microsecond on a VM, several queued calls' worth),
+            // so sockets and timers are never starved.
+            let registered = watchCount + timers.count > 0
             passesSincePoll += 1
-            // The main queue's eventfd alone is cheaper to ask (one read): on an idle pass, and
-            // every 64 busy ones (a syscall per 16 cost 13 % of chained calls on this VM).
-            if let mainQueueRef {
-                passesSinceMainQueuePoll += 1
-                if !handled || passesSinceMainQueuePoll >= 64 {
-                    passesSinceMainQueuePoll = 0
-                    mainQueueRef._withUnsafeGuaranteedRef { $0.poll() }
+            if !handled || zeroTimerCount > 0 || (registered && !flags.contains(.eventLoopExec))
+                || (passesSincePoll >= 16 && busyPollDue())
+            {
+                passesSincePoll = 0
+                if registered {
+                    event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE)
+                    // Timers are due by the clock (a vDSO read).
+                    if !timers.isEmpty { timerQueue.collectDue(now: monotonicNanoseconds()) }
+                } else {
+                    mainQueueRef?._withUnsafeGuaranteedRef { $0.poll() }
                 }
             }
         }
