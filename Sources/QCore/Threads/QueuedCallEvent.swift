@@ -111,16 +111,15 @@ class QueuedCallEvent: QEvent {
                 // bits == 0: a receiver-less queued closure, no receiver to check, no sender.
                 guard bits != 0 else { return .run }
                 guard bits == here else { return .follow }
-                if life & LifeToken.filteredBit != 0, let receiver = connection.receiver {
-                    seenByFilters = true
-                    if receiver.filtersStopCall(self) { return .drop }
-                }
-                return .runAsSlot
+                return life & LifeToken.filteredBit != 0 ? .filter : .runAsSlot
             }
             switch verdict {
             case .drop: return drop()
             case .follow: return follow(ref._withUnsafeGuaranteedRef { $0.receiverThread })
             case .run: break
+            case .filter:
+                if ref._withUnsafeGuaranteedRef({ filtersStop(connection: $0) }) { return drop() }
+                scopeConnection = ref.toOpaque()
             case .runAsSlot: scopeConnection = ref.toOpaque()
             }
         } else if let object {
@@ -137,8 +136,18 @@ class QueuedCallEvent: QEvent {
         return true
     }
 
-    /// What `deliver(on:)` decided about a signal call.
-    private enum Verdict { case drop, follow, run, runAsSlot }
+    /// What `deliver(on:)` decided about a signal call (`filter`: run it as a slot unless the
+    /// receiver's event filters stop it).
+    private enum Verdict { case drop, follow, run, filter, runAsSlot }
+
+    /// True when the receiver's event filters stop this call (they see it as a MetaCall
+    /// event). Out of line, so the checks before it inline into `deliver(on:)`.
+    @inline(never)
+    private func filtersStop(connection: ConnectionBase) -> Bool {
+        guard let receiver = connection.receiver else { return false }
+        seenByFilters = true
+        return receiver.filtersStopCall(self)
+    }
 
     private func drop() -> Bool {
         release()
