@@ -193,6 +193,28 @@ struct EmissionTests {
         #expect(got?.0 == 1 && got?.1 == "x" && got?.2 == 2.5)
     }
 
+    @Test("a receiver slot gets its own receiver and every argument, with sender() answering, until the receiver is deleted")
+    func receiverSlotArguments() {
+        final class Source: QObject { let fired = Signal<Int, String, Double>() }
+        final class Sink: QObject {
+            var got: [String] = []
+            func take(_ a: Int, _ b: String, _ c: Double, from sender: QObject?) { got.append("\(a) \(b) \(c) \(sender != nil)") }
+        }
+        let source = Source(), first = Sink(), second = Sink()
+        source.fired.connect(receiver: first) { r, a, b, c in r.take(a, b, c, from: r.sender()) }
+        source.fired.connect(receiver: second) { r, a, b, c in r.take(a * 2, b, c, from: r.sender()) }
+        source.fired.emit(1, "x", 2.5)
+        #expect(first.got == ["1 x 2.5 true"])
+        #expect(second.got == ["2 x 2.5 true"])
+        #expect(first.sender() == nil)
+        second.delete()
+        source.fired.emit(3, "y", 0.5)
+        #expect(first.got == ["1 x 2.5 true", "3 y 0.5 true"])
+        #expect(source.fired.receiverCount == 1)
+        source.delete()
+        first.delete()
+    }
+
     @Test("a functor with no context is direct and is not affected by other objects")
     func plainClosureIsDirect() {
         let s = Signal<Int>()

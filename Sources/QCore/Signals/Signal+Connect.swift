@@ -59,9 +59,16 @@ extension Signal {
         let bound = Slot<repeat each Arg> { (args: repeat each Arg) in
             target._withUnsafeGuaranteedRef { slot($0, repeat each args) }
         }
+        // The user's slot itself, for direct emissions to call without `bound` around it.
+        // Safe: a class-constrained generic parameter is passed as the plain object reference,
+        // so both struct types hold the same 16-byte function value with the same calling
+        // convention; it is only ever called with `receiver`, which is a `Receiver`.
+        let direct = unsafeBitCast(
+            ReceiverSlot<Receiver, repeat each Arg>(call: slot), to: ReceiverSlot<QObject, repeat each Arg>.self)
         return makeConnection(
             context: receiver, type: type.type, options: options,
-            methodKey: MethodKey(file: file, line: line, column: column), passesReceiver: true, bound)
+            methodKey: MethodKey(file: file, line: line, column: column), passesReceiver: true,
+            receiverSlot: direct, bound)
     }
 
     /// Forwards this signal to `other` (same argument types); the connection dies with
@@ -85,7 +92,8 @@ extension Signal {
     @usableFromInline
     func makeConnection(
         context: QObject?, type: ConnectionType, options: ConnectionOptions, methodKey: MethodKey?,
-        passesReceiver: Bool = false, _ slot: Slot<repeat each Arg>
+        passesReceiver: Bool = false, receiverSlot: ReceiverSlot<QObject, repeat each Arg>? = nil,
+        _ slot: Slot<repeat each Arg>
     ) -> Connection {
         checkAffinity("connect to a signal of")
         if let context, context.isDeleted { return Connection(nil) }
@@ -97,7 +105,9 @@ extension Signal {
             if hasConnection(to: context, methodKey: methodKey) { return Connection(nil) }
         }
         let mode = SlotMode.of(type, hasReceiver: context != nil, singleShot: options.contains(.singleShot))
-        let box = SlotBox(slot: slot, mode: mode, receiver: context, methodKey: methodKey, canQueue: argumentsSendable)
+        let box = SlotBox(
+            slot: slot, receiverSlot: receiverSlot, mode: mode, receiver: context, methodKey: methodKey,
+            canQueue: argumentsSendable)
         box.passesReceiver = passesReceiver
         box.registerWithReceiver()
         append(box)
