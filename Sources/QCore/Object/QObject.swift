@@ -249,8 +249,8 @@ final class ObjectExtra {
     var lingering: [ObjectIdentifier: WeakConnection] = [:]
     /// Installed event filters, most recent last (weak: a filter may die first).
     var eventFilters: [WeakObject] = []
-    /// Ids of the timers this object started.
-    var timerIds: [Int] = []
+    /// Ids of the timers this object started (unchecked: every startTimer appends).
+    @exclusivity(unchecked) var timerIds: [Int] = []
 }
 
 /// A weak reference to a connection (see `ObjectExtra.lingering`).
