@@ -138,23 +138,10 @@ public final class Signal<each Arg>: SignalBase {
             postQueuedCall(.passRetained(SignalCallEvent(box: box, args: repeat each args)), box: box, blocking: blocking)
             return
         }
-        if !box.receiverInCurrentThread {
-            var mayCirculate = false
-            if let spare = box.takeSenderSpare(mayCirculate: &mayCirculate) {
-                // Safe: as below, a spare of this connection is a call of its type.
-                spare._withUnsafeGuaranteedRef {
-                    unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
-                }
-                postQueuedCall(spare, box: box, blocking: false)
-            } else {
-                let call = SignalCallEvent(box: box, args: repeat each args)
-                call.reusable = mayCirculate
-                call.returnsToSender = mayCirculate
-                postQueuedCall(.passRetained(call), box: box, blocking: false)
-            }
-            return
-        }
-        if let spare = box.popSpareCall() {
+        // A spare of this connection, or a new call (kept once spent when the lists have room).
+        let fromOtherThread = !box.receiverInCurrentThread
+        var mayKeep = true
+        if let spare = fromOtherThread ? box.takeSenderSpare(mayCirculate: &mayKeep) : box.popSpareCall() {
             // Safe: a connection's spares are calls of that connection, so of its type;
             // the list's reference passes to the queue.
             spare._withUnsafeGuaranteedRef {
@@ -163,7 +150,8 @@ public final class Signal<each Arg>: SignalBase {
             postQueuedCall(spare, box: box, blocking: false)
         } else {
             let call = SignalCallEvent(box: box, args: repeat each args)
-            call.reusable = true
+            call.reusable = mayKeep
+            call.returnsToSender = fromOtherThread && mayKeep
             postQueuedCall(.passRetained(call), box: box, blocking: false)
         }
     }
