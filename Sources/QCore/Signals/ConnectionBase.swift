@@ -207,17 +207,22 @@ struct MethodKey: Hashable {
 @usableFromInline
 final class SlotBox<each Arg>: ConnectionBase {
     @usableFromInline let slot: Slot<repeat each Arg>
-    /// For `connect(receiver:)`: the user's own slot, which takes the receiver first. A direct
-    /// emission calls it with the receiver: one indirect call instead of two through `slot`,
-    /// which wraps it (an emission to one receiver slot went from 133 to 111 instructions).
-    @usableFromInline let receiverSlot: ReceiverSlot<QObject, repeat each Arg>?
+    /// For `connect(receiver:)` (`hasReceiverSlot`): the user's own slot, which takes the
+    /// receiver first. A direct emission calls it with the receiver: one indirect call instead
+    /// of two through `slot`, which wraps it (an emission to one receiver slot went from 133 to
+    /// 111 instructions). Not optional: reading an optional closure for the call copied it
+    /// (an atomic retain and release of its context per emission) where the optimiser could
+    /// not see through the copy.
+    @usableFromInline let receiverSlot: ReceiverSlot<QObject, repeat each Arg>
+    @usableFromInline let hasReceiverSlot: Bool
 
     init(
         slot: Slot<repeat each Arg>, receiverSlot: ReceiverSlot<QObject, repeat each Arg>?, mode: SlotMode,
         receiver: QObject?, methodKey: MethodKey?, canQueue: Bool
     ) {
         self.slot = slot
-        self.receiverSlot = receiverSlot
+        self.receiverSlot = receiverSlot ?? ReceiverSlot { (_: QObject, _: repeat each Arg) in }
+        hasReceiverSlot = receiverSlot != nil
         super.init(mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue)
     }
 }

@@ -56,12 +56,11 @@ public final class Signal<each Arg>: SignalBase {
                     if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == token }) {
                         // Direct: sender() answers for this connection while the slot runs.
                         let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
-                        if box.receiverSlot != nil {
+                        if box.hasReceiverSlot {
                             // Safe: a live connection in its receiver's thread has a live
-                            // receiver (its teardown kills its connections first). Read in
-                            // place: binding the optional copied it (a retain and a release).
+                            // receiver (its teardown kills its connections first).
                             Unmanaged<QObject>.fromOpaque(box.receiverAddress)._withUnsafeGuaranteedRef {
-                                box.receiverSlot.unsafelyUnwrapped.call($0, repeat each args)
+                                box.receiverSlot.call($0, repeat each args)
                             }
                         } else {
                             box.slot.call(repeat each args)
