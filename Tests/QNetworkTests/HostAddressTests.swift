@@ -24,6 +24,25 @@ struct HostAddressTests {
         #expect(QHostAddress(ipv6: a.toIPv6Address()).toString() == "fe80::1")
     }
 
+    @Test("addresses compare and hash by their scope id's text; an empty scope id removes it")
+    func scopeIdsCompareByText() {
+        var a = QHostAddress("fe80::1%eth7")
+        let b = QHostAddress("fe80::1")
+        var c = b
+        c.scopeId = "eth7"
+        #expect(a == c)
+        #expect(a.hashValue == c.hashValue)
+        #expect(a != b)
+        #expect(c.toString() == "fe80::1%eth7")
+        c.scopeId = "42"
+        #expect(c != a)
+        #expect(c.scopeId == "42")
+        a.scopeId = ""
+        #expect(a == b)
+        #expect(a.toString() == "fe80::1")
+        #expect(Set([a, b, c]).count == 2)
+    }
+
     @Test("unparsable text gives the null address")
     func unparsableIsNull() {
         for text in ["", "1.2.3", "256.1.1.1", "hello", "::g", "1.2.3.4%"] {

@@ -39,8 +39,15 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     var storage: Storage
+    /// The scope id's key in `ScopeIdTable` (0: none). A plain number, so an address holds no
+    /// reference: copying and dropping one (once per datagram read) costs no reference counting.
+    var scopeKey: UInt32 = 0
+
     /// The IPv6 scope (zone) id: an interface name or number; empty when none. Qt: `scopeId()`.
-    public var scopeId: String = ""
+    public var scopeId: String {
+        get { scopeKey == 0 ? "" : ScopeIdTable.name(of: scopeKey) }
+        set { scopeKey = newValue.isEmpty ? 0 : ScopeIdTable.key(of: newValue) }
+    }
 
     /// The null address. Qt: `QHostAddress()`.
     public init() { storage = .null }
@@ -97,7 +104,7 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
     @discardableResult
     public mutating func setAddress(_ string: String) -> Bool {
         storage = .null
-        scopeId = ""
+        scopeKey = 0
         let text = string.trimmingWhitespace()
         if let v4 = Posix.parseIPv4(text) {
             storage = .ipv4(v4)
@@ -226,7 +233,7 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Equal addresses: IPv4 and its IPv4-mapped IPv6 form compare equal (Qt's tolerant comparison).
     public static func == (a: QHostAddress, b: QHostAddress) -> Bool {
-        if a.storage == b.storage { return a.scopeId == b.scopeId }
+        if a.storage == b.storage { return a.scopeKey == b.scopeKey }
         if let x = a.toIPv4Address(), let y = b.toIPv4Address(), a.storage != .any, b.storage != .any { return x == y }
         return false
     }
@@ -237,7 +244,7 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
             hasher.combine(v4)
         } else {
             hasher.combine(storage)
-            hasher.combine(scopeId)
+            hasher.combine(scopeKey)
         }
     }
 }
