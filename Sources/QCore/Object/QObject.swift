@@ -21,7 +21,7 @@ open class QObject {
     @exclusivity(unchecked) @usableFromInline unowned(unsafe) var threadData: ThreadData
     /// `threadData` for other threads (postEvent, deleteLater, invokeMethod, singleShot):
     /// an atomic copy of its address, updated by `moveToThread` (Qt's atomic thread pointer).
-    let threadDataBits = Atomic<UInt>(0)
+    @usableFromInline let threadDataBits = Atomic<UInt>(0)
     @exclusivity(unchecked) var state: ObjectState = []
     /// deleteLater() may be called from any thread: its once-only flag is atomic.
     let deleteLaterPosted = Atomic<Bool>(false)
