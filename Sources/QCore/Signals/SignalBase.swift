@@ -32,7 +32,17 @@ public class SignalBase {
         }
     }
 
+    /// Made on the first connection, for `Connection` handles (see `SignalAnchor`).
+    private var anchorStorage: SignalAnchor?
+    var anchor: SignalAnchor {
+        if let anchorStorage { return anchorStorage }
+        let made = SignalAnchor(self)
+        anchorStorage = made
+        return made
+    }
+
     deinit {
+        anchorStorage?.signalDestroyed()
         removeAllConnections()
         buffer?.deallocate()
     }
