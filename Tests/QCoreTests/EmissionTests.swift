@@ -300,4 +300,21 @@ struct EmissionTests {
         #expect(handle?.isValid == true && handle?.isConnected == false)
         #expect(handle?.disconnect() == false)
     }
+
+    @Test("disconnecting by handle the last slot that holds its signal frees the signal once the disconnect returns")
+    func handleDisconnectsSlotHoldingItsSignal() {
+        weak var watched: Signal<Int>?
+        var handle: Connection?
+        do {
+            let signal = Signal<Int>()
+            watched = signal
+            handle = signal.connect { _ in _ = signal }  // the slot keeps its own signal alive
+        }
+        #expect(watched != nil)
+        #expect(handle?.isConnected == true)
+        #expect(handle?.disconnect() == true)
+        #expect(watched == nil)
+        #expect(handle?.isConnected == false)
+        #expect(handle?.disconnect() == false)
+    }
 }

@@ -198,12 +198,15 @@ final class SignalAnchor: Sendable {
     /// Called by the signal's deinit.
     func signalDestroyed() { signalBits.store(0, ordering: .releasing) }
 
-    /// `body` with the signal, nil once it was destroyed.
+    /// `body` with the signal, nil once it was destroyed. The signal is retained while `body`
+    /// runs: a disconnect may release the last slot that holds it.
     func withSignal<R>(_ body: (SignalBase) -> R) -> R? {
         let bits = signalBits.load(ordering: .acquiring)
         guard bits != 0 else { return nil }
-        // Safe: the signal clears this before it goes, and both are used from its thread.
-        return Unmanaged<SignalBase>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-            ._withUnsafeGuaranteedRef(body)
+        // Safe: the signal clears this first thing in its deinit, and both are used from its
+        // thread, so a non-zero address names a signal whose destruction has not begun.
+        let signal = Unmanaged<SignalBase>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+            .takeUnretainedValue()
+        return body(signal)
     }
 }
