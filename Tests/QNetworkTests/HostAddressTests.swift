@@ -43,6 +43,42 @@ struct HostAddressTests {
         #expect(Set([a, b, c]).count == 2)
     }
 
+    @Test("a scope id longer than an interface name round-trips and compares by its text")
+    func longScopeIdRoundTrips() {
+        // One of the ids the bounded test below puts in the per-process table (either test may run first).
+        let long = "bounded-scope-id-0"
+        let a = QHostAddress("fe80::1%" + long)
+        var b = QHostAddress("fe80::1")
+        b.scopeId = long
+        #expect(a.scopeId == long)
+        #expect(a.toString() == "fe80::1%" + long)
+        #expect(a == b && a.hashValue == b.hashValue)
+        b.scopeId = "exactly15bytes!"
+        #expect(b.scopeId == "exactly15bytes!")
+        #expect(a != b)
+    }
+
+    @Test("once 1,024 long scope ids are in use, a new one is refused: parsing gives null, setting warns and keeps none")
+    func longScopeIdsAreBounded() {
+        // The table is per process: fill it (other tests' long scope ids count towards it).
+        var refusedAt: Int?
+        for i in 0..<1100 where refusedAt == nil {
+            if QHostAddress("fe80::1%bounded-scope-id-\(i)").isNull { refusedAt = i }
+        }
+        #expect(refusedAt != nil && refusedAt! <= 1024)
+        let parsed = QHostAddress("fe80::2%one-more-long-scope-id")
+        #expect(parsed.isNull)
+        #expect(parsed.toString() == "")
+        var address = QHostAddress("fe80::2%eth0")
+        let warnings = capturedWarnings { address.scopeId = "yet-another-long-scope-id" }
+        #expect(warnings == ["QHostAddress::setScopeId: scope id not kept: over 15 bytes, and 1024 such are in use"])
+        #expect(address.scopeId == "")
+        #expect(address.toString() == "fe80::2")
+        // Short scope ids never need the table.
+        #expect(QHostAddress("fe80::2%eth0").scopeId == "eth0")
+        #expect(QHostAddress("fe80::1%bounded-scope-id-0").scopeId == "bounded-scope-id-0")
+    }
+
     @Test("unparsable text gives the null address")
     func unparsableIsNull() {
         for text in ["", "1.2.3", "256.1.1.1", "hello", "::g", "1.2.3.4%"] {

@@ -1,3 +1,5 @@
+@_spi(QKitInternal) import QCore
+
 /// Qt's `QHostAddress`: an IPv4 or IPv6 address (with an optional IPv6 scope id), or one of
 /// the special addresses. A value type; unparsable text gives the null address.
 public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
@@ -39,14 +41,25 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     var storage: Storage
-    /// The scope id's key in `ScopeIdTable` (0: none). A plain number, so an address holds no
-    /// reference: copying and dropping one (once per datagram read) costs no reference counting.
-    var scopeKey: UInt32 = 0
+    /// The scope id, stored as a plain value (see `ScopeId`).
+    var scope = ScopeId.none
 
-    /// The IPv6 scope (zone) id: an interface name or number; empty when none. Qt: `scopeId()`.
+    /// The IPv6 scope (zone) id: an interface name or number; empty when none. A scope id
+    /// longer than 15 bytes names no interface; up to 1,024 such are kept per process, and
+    /// setting another one leaves the address without a scope id (with a warning).
+    /// Qt: `scopeId()`, `setScopeId()`.
     public var scopeId: String {
-        get { scopeKey == 0 ? "" : ScopeIdTable.name(of: scopeKey) }
-        set { scopeKey = newValue.isEmpty ? 0 : ScopeIdTable.key(of: newValue) }
+        get { scope.text }
+        set {
+            if newValue.isEmpty {
+                scope = .none
+            } else if let stored = ScopeId(newValue) {
+                scope = stored
+            } else {
+                scope = .none
+                qkitWarning("QHostAddress::setScopeId: scope id not kept: over 15 bytes, and 1024 such are in use")
+            }
+        }
     }
 
     /// The null address. Qt: `QHostAddress()`.
@@ -104,22 +117,24 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
     @discardableResult
     public mutating func setAddress(_ string: String) -> Bool {
         storage = .null
-        scopeKey = 0
+        scope = .none
         let text = string.trimmingWhitespace()
         if let v4 = Posix.parseIPv4(text) {
             storage = .ipv4(v4)
             return true
         }
         var addressPart = Substring(text)
-        var scope = ""
+        var parsedScope = ScopeId.none
         if let percent = text.firstIndex(of: "%") {
             addressPart = text[..<percent]
-            scope = String(text[text.index(after: percent)...])
-            if scope.isEmpty { return false }
+            let scopeText = String(text[text.index(after: percent)...])
+            // An empty scope id, or a long one that can no longer be kept: unparsable.
+            guard !scopeText.isEmpty, let stored = ScopeId(scopeText) else { return false }
+            parsedScope = stored
         }
         guard let v6 = Posix.parseIPv6(String(addressPart)) else { return false }
         storage = QHostAddress.ipv6Storage(v6)
-        scopeId = scope
+        scope = parsedScope
         return true
     }
 
@@ -233,7 +248,7 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Equal addresses: IPv4 and its IPv4-mapped IPv6 form compare equal (Qt's tolerant comparison).
     public static func == (a: QHostAddress, b: QHostAddress) -> Bool {
-        if a.storage == b.storage { return a.scopeKey == b.scopeKey }
+        if a.storage == b.storage { return a.scope == b.scope }
         if let x = a.toIPv4Address(), let y = b.toIPv4Address(), a.storage != .any, b.storage != .any { return x == y }
         return false
     }
@@ -244,7 +259,7 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
             hasher.combine(v4)
         } else {
             hasher.combine(storage)
-            hasher.combine(scopeKey)
+            hasher.combine(scope)
         }
     }
 }
