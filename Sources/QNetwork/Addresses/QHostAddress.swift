@@ -57,7 +57,8 @@ public struct QHostAddress: Hashable, Sendable, CustomStringConvertible {
                 scope = stored
             } else {
                 scope = .none
-                qkitWarning("QHostAddress::setScopeId: scope id not kept: over 15 bytes, and 1024 such are in use")
+                qkitWarning(
+                    "QHostAddress::setScopeId: scope id not kept: over 15 bytes, and \(ScopeId.tableLimit) such are in use")
             }
         }
     }

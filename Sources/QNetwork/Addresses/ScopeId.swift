@@ -13,7 +13,6 @@ struct ScopeId: Hashable, Sendable {
 
     /// No scope id.
     static let none = ScopeId()
-    var isNone: Bool { bytes == (0, 0) }
 
     private init() {}
 
