@@ -101,6 +101,7 @@ extension QUdpSocket {
     /// into `buffer` without its destination and hop limit (one `recvfrom`, no copy: Qt's
     /// `readDatagram(char *)` asks the kernel for nothing more). Returns the bytes copied and
     /// the sender.
+    @inline(__always)
     func receiveDirect(into buffer: UnsafeMutableRawBufferPointer) -> (Int, QHostAddress, UInt16)? {
         defer { armReadyRead() }
         guard readMayProceed() else { return nil }

@@ -145,9 +145,18 @@ public final class QUdpSocket: QAbstractSocket {
 
     /// After a read: readyRead again on the next pass if datagrams wait in the inbox,
     /// otherwise when the kernel has the next one (one readyRead, then nothing until a read).
+    /// Inlined: after most reads the inbox is empty and the kernel watch is on, and that
+    /// check costs less than the call (callgrind: ~16 instructions per datagram read).
+    @inline(__always)
     func armReadyRead() {
         guard fd >= 0 else { return }
         readSinceReadyRead = true
+        if inbox.count > 0 || !watching { rearmReadyRead() }
+    }
+
+    /// `armReadyRead` when something is to do: a readyRead for the inbox, or the kernel watch.
+    @inline(never)
+    private func rearmReadyRead() {
         if inbox.count > 0 {
             guard !readyReadPosted else { return }
             readyReadPosted = true
