@@ -56,11 +56,12 @@ static int udp_row(long n, int size, int gso) {
     static char payload[65536], buffers[BATCH][2048];
     struct iovec out[BATCH], in[BATCH];
     struct mmsghdr sends[BATCH], recvs[BATCH];
+    static struct sockaddr_storage senders[BATCH];
     for (int i = 0; i < BATCH; ++i) {
         out[i] = (struct iovec){payload, (size_t)size};
         sends[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &out[i], .msg_iovlen = 1}};
         in[i] = (struct iovec){buffers[i], sizeof buffers[i]};
-        recvs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &in[i], .msg_iovlen = 1}};
+        recvs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &senders[i], .msg_iov = &in[i], .msg_iovlen = 1}};
     }
     union {
         char bytes[CMSG_SPACE(sizeof(uint16_t))];
@@ -96,6 +97,8 @@ static int udp_row(long n, int size, int gso) {
             sent += r;
             room -= r;
         }
+        // Each datagram with its sender's address, as every side's reader gets it.
+        for (int i = 0; i < BATCH; ++i) recvs[i].msg_hdr.msg_namelen = sizeof senders[i];
         int got = recvmmsg(rx, recvs, BATCH, 0, NULL);
         if (got > 0) received += got;
     }

@@ -214,7 +214,8 @@ static int timers_row(long n) {
     return 0;
 }
 
-// ---- UDP one thread: bursts of sendto (at most ~256 in flight), recv until EAGAIN.
+// ---- UDP one thread: bursts of sendto (at most ~256 in flight), recvfrom until EAGAIN (each
+// datagram with its sender's address, as every side's reader gets it).
 static int udp_socket(int port) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -233,7 +234,12 @@ static long udp_received;
 static void udp_read_cb(evutil_socket_t fd, short what, void *arg) {
     (void)what; (void)arg;
     char buffer[2048];
-    while (recv(fd, buffer, sizeof buffer, 0) >= 0) ++udp_received;
+    struct sockaddr_storage from;
+    socklen_t length = sizeof from;
+    while (recvfrom(fd, buffer, sizeof buffer, 0, (struct sockaddr *)&from, &length) >= 0) {
+        ++udp_received;
+        length = sizeof from;
+    }
 }
 
 static int udp_row(long n, int size) {

@@ -260,10 +260,13 @@ static int udpRow(long n, int size) {
     sender.bind(QHostAddress::LocalHost, 0);
     QByteArray payload(size, 'x');
     char buffer[2048];
+    QHostAddress from;
+    quint16 fromPort = 0;
     long received = 0, sent = 0;
     QEventLoop loop;
     QObject::connect(&receiver, &QUdpSocket::readyRead, [&] {
-        while (receiver.readDatagram(buffer, sizeof buffer) >= 0) ++received;
+        // With the sender's address and port, as every side's reader gets them.
+        while (receiver.readDatagram(buffer, sizeof buffer, &from, &fromPort) >= 0) ++received;
         if (received >= n) loop.quit();
     });
     QTimer pump;
@@ -322,9 +325,12 @@ static int udpRecvRow(int port, int ms) {
     if (!socket.bind(QHostAddress::LocalHost, quint16(port))) return 3;
     long received = 0;
     char buffer[2048];
-    // The same API as every receiver: read into a reused buffer until none is pending.
+    QHostAddress from;
+    quint16 fromPort = 0;
+    // The same API as every receiver: read into a reused buffer, with the sender, until none
+    // is pending.
     QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
-        while (socket.readDatagram(buffer, sizeof buffer) >= 0) ++received;
+        while (socket.readDatagram(buffer, sizeof buffer, &from, &fromPort) >= 0) ++received;
     });
     QEventLoop loop;
     QTimer::singleShot(ms, &loop, &QEventLoop::quit);
