@@ -13,6 +13,7 @@ table); any other non-zero exit (a count mismatch, say) marks the cell failed an
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -191,7 +192,10 @@ def one_process_rows(probe, nio, reps, quick):
     return results
 
 
-def two_process(cmd_recv, cmd_send, env, cell, ready_timeout=10):
+def two_process(cmd_recv, cmd_send, env, cell, ready_timeout=10, usage=None):
+    """The receiver's and the sender's RESULT values. With `usage` (a list), appends the
+    receiver's CPU seconds and its voluntary context switches (each a sleep in its event loop),
+    read from the children's rusage once the sender was reaped and again once the receiver was."""
     receiver = subprocess.Popen(cmd_recv, stdout=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + ready_timeout
     line = ""
@@ -200,7 +204,12 @@ def two_process(cmd_recv, cmd_send, env, cell, ready_timeout=10):
         if line.strip() == "READY" or line == "":
             break
     sender_value = run(cmd_send, env=env, cell=cell)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     rest = receiver.communicate(timeout=120)[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if usage is not None:
+        usage += [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                  after.ru_nvcsw - before.ru_nvcsw]
     if receiver.returncode not in (0, 2):
         FAILURES[cell] = f"receiver exit {receiver.returncode}: {(rest.strip().splitlines() or ['(no output)'])[-1]}"
     recv_value = None
@@ -211,26 +220,34 @@ def two_process(cmd_recv, cmd_send, env, cell, ready_timeout=10):
 
 
 def udp_two_process(probe, nio, reps):
-    rows = {name: ([], []) for name in NAMES}
+    # Per implementation: received/s, loss %, receiver CPU µs per datagram, datagrams per
+    # receiver sleep (the sender's kernel pays for waking a sleeping receiver).
+    rows = {name: ([], [], [], []) for name in NAMES}
     for rep in range(reps):
         for name, cmd, env in impls(probe, nio):
             if name == FLOOR:
                 continue
             port = str(47000 + rep)
+            usage = []
             got, sent = two_process(["taskset", "-c", "0"] + cmd + ["udp-recv", port, "3000"],
                                     ["taskset", "-c", "1"] + cmd + ["udp-send", port, "2000", str(UDP_RATE)], env,
-                                    ("udp2", name))
+                                    ("udp2", name), usage=usage)
             if got is not None and sent:
                 if got > sent:
                     FAILURES[("udp2", name)] = f"received {got:.0f} of {sent:.0f} sent"
                     continue
                 rows[name][0].append(got / 2.0)
                 rows[name][1].append(100.0 * max(0.0, 1 - got / sent))
+                if got > 0:
+                    rows[name][2].append(usage[0] / got * 1e6)
+                    rows[name][3].append(got / max(1, usage[1]))
     for name in NAMES:
-        rates, losses = rows[name]
+        rates, losses, cpu, per_sleep = rows[name]
         if rates:
             print(f"  UDP two processes ({UDP_RATE // 1000} k/s offered) {name:<20} "
-                  f"{statistics.median(rates):.4g}/s, loss {statistics.median(losses):.1f} %", flush=True)
+                  f"{statistics.median(rates):.4g}/s, loss {statistics.median(losses):.1f} %, receiver "
+                  f"{statistics.median(cpu):.2f} µs CPU and 1 sleep per {statistics.median(per_sleep):.1f} "
+                  "datagrams", flush=True)
     return rows
 
 
@@ -394,7 +411,11 @@ def main():
         lines.append(f"- **{title}**: {same}.")
     lines += [f"- **UDP 64 B, two processes**: receiver on CPU 0, sender on CPU 1; every sender offers "
               f"{UDP_RATE:,} datagrams/s in bursts of 256 with a loop pass between bursts; every receiver "
-              "reads into a reused buffer, with each datagram's sender, until none is pending.",
+              "reads into a reused buffer, with each datagram's sender, until none is pending. The "
+              "receiver's CPU time per datagram and how many datagrams it read per sleep (voluntary "
+              "context switches, from the kernel's rusage) are shown: loopback delivery runs in the "
+              "sender's system call, so the sender pays for waking a receiver that sleeps, and a "
+              "receiver that drains faster sleeps more often and slows its sender.",
               "- **local bulk**: the writer keeps about 1 MiB queued in 256 KiB chunks; the reader reads "
               "into a reused 64 KiB buffer (floor: blocking write and read, no loop).", "",
               "| work | QKit | Qt 6 (QT_NO_GLIB=1) | Qt 6 (glib) | SwiftNIO | raw libevent | floor | QKit/Qt | QKit/NIO | QKit/raw | QKit/floor | goal |",
@@ -411,8 +432,12 @@ def main():
     def udp_cell(name):
         if ("udp2", name) in FAILURES:
             return f"failed ({FAILURES[('udp2', name)]})"
-        rates, losses = udp.get(name, ([], []))
-        return f"{fmt(rates, False)}/s, loss {statistics.median(losses):.1f} %" if rates else "–"
+        rates, losses, cpu, per_sleep = udp.get(name, ([], [], [], []))
+        if not rates:
+            return "–"
+        return (f"{fmt(rates, False)}/s, loss {statistics.median(losses):.1f} %; receiver "
+                f"{statistics.median(cpu):.2f} µs CPU per datagram, 1 sleep per "
+                f"{statistics.median(per_sleep):.1f}")
     uq = udp[QKIT][0]
     ur = [speed_ratio(uq, faster(udp[QT_NOGLIB][0], udp[QT_GLIB][0], False), False),
           speed_ratio(uq, udp[NIO][0], False), speed_ratio(uq, udp[RAW][0], False), None]
