@@ -43,6 +43,51 @@ public final class Signal<each Arg>: SignalBase {
         signal.emitDepth += 1
         // The calling thread's token (one load from the thread pointer).
         let me = currentThreadToken()
+        if n == 1 {
+            // Safe: the buffer retains its connections; removals wait for emitDepth 0.
+            emitToSlot(signal, signal.buffer.unsafelyUnwrapped[0], me, repeat each args)
+        } else {
+            emitToEachSlot(signal, n, me, repeat each args)
+        }
+        signal.emitDepth -= 1
+        if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
+    }
+
+    /// Calls one slot (the signal's only one): directly when its receiver lives in the calling
+    /// thread (`me`), with sender() answering for it meanwhile.
+    @inlinable @inline(__always)
+    static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ me: UInt, _ args: repeat each Arg) {
+        Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
+            let mode = box.mode
+            if mode == .plain {
+                if box.isAlive { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
+            } else if mode == .auto && box.isAlive {
+                let bits = box.receiverThreadBits.load(ordering: .acquiring)
+                // Safe: the connection's receiverThreadRef retains this ThreadData. The
+                // closures capture only plain values: one that captured `box` would retain
+                // and release it on every emission.
+                let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+                if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
+                    let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
+                    callDirect(box, repeat each args)
+                    scope.end()
+                } else {
+                    signal.queueFromEmission(raw, repeat each args)
+                }
+            } else {
+                signal.dispatch(box, repeat each args)
+            }
+        }
+    }
+
+    /// Calls each of `n` slots in connection order. The calling thread's data, once a direct
+    /// slot found its receiver there (`here`, 0 before), spares later receivers in it the
+    /// thread check, and sender()'s record is saved once and restored once for the emission
+    /// (each direct slot only sets it; any other slot runs with the record as it was).
+    @inlinable @inline(__always)
+    static func emitToEachSlot(_ signal: Signal, _ n: Int, _ me: UInt, _ args: repeat each Arg) {
+        var here: UInt = 0
+        var saved: UnsafeMutableRawPointer?
         var i = 0
         while i < n {
             // Safe: the buffer retains every connection, and removals are deferred
@@ -51,38 +96,66 @@ public final class Signal<each Arg>: SignalBase {
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
                 let mode = box.mode
                 if mode == .plain {
+                    if here != 0 {
+                        restoreSender(here, saved)
+                        here = 0
+                    }
                     if box.isAlive { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
                 } else if mode == .auto && box.isAlive {
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
-                    // Safe: the connection's receiverThreadRef retains this ThreadData. The
-                    // closures capture only plain values: one that captured `box` would
-                    // retain and release it on every emission.
+                    // Safe: as in emitToSlot.
                     let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
-                    let token = me
-                    if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == token }) {
-                        // Direct: sender() answers for this connection while the slot runs.
-                        let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
-                        if box.hasReceiverSlot {
-                            // Safe: a live connection in its receiver's thread has a live
-                            // receiver (its teardown kills its connections first).
-                            Unmanaged<QObject>.fromOpaque(box.receiverAddress)._withUnsafeGuaranteedRef {
-                                box.receiverSlot.call($0, repeat each args)
+                    if bits == here || receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
+                        receiverData._withUnsafeGuaranteedRef {
+                            if here == 0 {
+                                here = bits
+                                saved = $0.currentConnectionRaw
                             }
-                        } else {
-                            box.slot.call(repeat each args)
+                            $0.currentConnectionRaw = raw
                         }
-                        scope.end()
+                        callDirect(box, repeat each args)
                     } else {
+                        if here != 0 {
+                            restoreSender(here, saved)
+                            here = 0
+                        }
                         signal.queueFromEmission(raw, repeat each args)
                     }
                 } else {
+                    if here != 0 {
+                        restoreSender(here, saved)
+                        here = 0
+                    }
                     signal.dispatch(box, repeat each args)
                 }
             }
             i += 1
         }
-        signal.emitDepth -= 1
-        if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
+        if here != 0 { restoreSender(here, saved) }
+    }
+
+    /// Runs a direct connection's slot: a receiver slot with its receiver, else the closure.
+    @inlinable @inline(__always)
+    static func callDirect(_ box: SlotBox<repeat each Arg>, _ args: repeat each Arg) {
+        if box.hasReceiverSlot {
+            // Safe: a live connection in its receiver's thread has a live receiver (its
+            // teardown kills its connections first).
+            Unmanaged<QObject>.fromOpaque(box.receiverAddress)._withUnsafeGuaranteedRef {
+                box.receiverSlot.call($0, repeat each args)
+            }
+        } else {
+            box.slot.call(repeat each args)
+        }
+    }
+
+    /// Gives the calling thread's data (`bits`, retained by the thread) back the sender()
+    /// record it had before the emission.
+    @inlinable @inline(__always)
+    static func restoreSender(_ bits: UInt, _ saved: UnsafeMutableRawPointer?) {
+        // Safe: `bits` is the calling thread's data, which its thread keeps alive.
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
+            $0.currentConnectionRaw = saved
+        }
     }
 
     /// Everything but a plain closure: receiver tracking, thread decision, queuing.
