@@ -43,22 +43,21 @@ public final class Signal<each Arg>: SignalBase {
         // Wrapping: the depth is bounded by the stack long before Int's range (a checked
         // add and subtract cost 4 instructions per emission).
         signal.emitDepth &+= 1
-        // The calling thread's token (one load from the thread pointer).
-        let me = currentThreadToken()
         if n == 1 {
             // Safe: the buffer retains its connections; removals wait for emitDepth 0.
-            emitToSlot(signal, signal.buffer.unsafelyUnwrapped[0], me, repeat each args)
+            emitToSlot(signal, signal.buffer.unsafelyUnwrapped[0], repeat each args)
         } else {
-            emitToEachSlot(signal, n, me, repeat each args)
+            // The calling thread's token (one load from the thread pointer), read once.
+            emitToEachSlot(signal, n, currentThreadToken(), repeat each args)
         }
         signal.emitDepth &-= 1
         if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
     }
 
     /// Calls one slot (the signal's only one): directly when its receiver lives in the calling
-    /// thread (`me`), with sender() answering for it meanwhile.
+    /// thread, with sender() answering for it meanwhile.
     @inlinable @inline(__always)
-    static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ me: UInt, _ args: repeat each Arg) {
+    static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ args: repeat each Arg) {
         Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
             let mode = box.mode
             if mode == .plain {
@@ -69,7 +68,7 @@ public final class Signal<each Arg>: SignalBase {
                 // closures capture only plain values: one that captured `box` would retain
                 // and release it on every emission.
                 let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
-                if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
+                if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() }) {
                     let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
                     callDirect(box, repeat each args)
                     scope.end()
