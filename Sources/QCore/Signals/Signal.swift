@@ -64,10 +64,12 @@ public final class Signal<each Arg>: SignalBase {
                 if box.isAlive { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
             } else if mode == .auto && box.isAlive {
                 let bits = box.receiverThreadBits.load(ordering: .acquiring)
-                // Safe: the connection's receiverThreadRef retains this ThreadData. The
-                // closures capture only plain values: one that captured `box` would retain
-                // and release it on every emission.
-                let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+                // Safe: the connection's receiverThreadRef retains this ThreadData, and an
+                // .auto connection has a receiver, which set it at connect (bits are never 0;
+                // unchecked, the unwrap costs no test per slot). The closures capture only
+                // plain values: one that captured `box` would retain and release it on every
+                // emission.
+                let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
                 if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() }) {
                     let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
                     callDirect(box, repeat each args)
@@ -105,7 +107,7 @@ public final class Signal<each Arg>: SignalBase {
                 } else if mode == .auto && box.isAlive {
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
                     // Safe: as in emitToSlot.
-                    let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+                    let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
                     if bits == here || receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
                         receiverData._withUnsafeGuaranteedRef {
                             if here == 0 {
@@ -154,7 +156,7 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable @inline(__always)
     static func restoreSender(_ bits: UInt, _ saved: UnsafeMutableRawPointer?) {
         // Safe: `bits` is the calling thread's data, which its thread keeps alive.
-        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)._withUnsafeGuaranteedRef {
+        Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)._withUnsafeGuaranteedRef {
             $0.currentConnectionRaw = saved
         }
     }
@@ -317,7 +319,7 @@ struct SenderScope {
         let data: ThreadData
         if box.receiverInCurrentThread {
             // Safe: the connection's receiverThreadRef retains it.
-            data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped).takeUnretainedValue()
         } else {
             data = ThreadData.current
         }
