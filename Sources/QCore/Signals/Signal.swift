@@ -108,12 +108,17 @@ public final class Signal<each Arg>: SignalBase {
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
                     // Safe: as in emitToSlot.
                     let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                    if bits == here || receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
+                    if bits == here {
+                        receiverData._withUnsafeGuaranteedRef { $0.currentConnectionRaw = raw }
+                        callDirect(box, repeat each args)
+                    } else if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
+                        // The first receiver found in this thread (`here` is only ever this
+                        // thread's data, so it is 0 here; restored anyway should a thread
+                        // ever have two).
+                        if here != 0 { restoreSender(here, saved) }
+                        here = bits
                         receiverData._withUnsafeGuaranteedRef {
-                            if here == 0 {
-                                here = bits
-                                saved = $0.currentConnectionRaw
-                            }
+                            saved = $0.currentConnectionRaw
                             $0.currentConnectionRaw = raw
                         }
                         callDirect(box, repeat each args)
