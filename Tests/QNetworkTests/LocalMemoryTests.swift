@@ -8,7 +8,7 @@ import Testing
 /// 64 KiB reads per socket made resident memory creep with 1,000 idle connections).
 @Suite("QLocalSocket read sizes", .descriptorChecked)
 struct LocalMemoryTests {
-    @Test("small messages are read in one-page chunks; a bulk stream grows its reads to 64 KiB")
+    @Test("small messages are read in one-page chunks; a bulk stream grows its reads to 256 KiB")
     func readChunkAdapts() {
         guard let (server, c, end) = connectedPair("chunk") else { Issue.record("no pair"); return }
         for i in 0..<20 {
@@ -17,7 +17,7 @@ struct LocalMemoryTests {
             _ = end.readAll()
         }
         #expect(end.readChunk == 4096)
-        let bulk = [UInt8](repeating: 7, count: 1 << 20)
+        let bulk = [UInt8](repeating: 7, count: 4 << 20)
         #expect(c.write(bulk) == Int64(bulk.count))
         var got = 0
         #expect(
@@ -25,7 +25,7 @@ struct LocalMemoryTests {
                 got += end.readAll().count
                 return got == bulk.count
             })
-        #expect(end.readChunk == 65536)
+        #expect(end.readChunk == 262_144)
         c.abort(); end.abort(); server.close()
     }
 }

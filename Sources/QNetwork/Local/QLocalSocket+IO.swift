@@ -62,7 +62,7 @@ extension QLocalSocket {
             case .data(let n):
                 total += n
                 if n == room {
-                    if room == readChunk { readChunk = min(2 * readChunk, 65536) }
+                    if room == readChunk { readChunk = min(2 * readChunk, 262_144) }
                     continue
                 }
             case .endOfStream, .failed:
