@@ -97,11 +97,16 @@ extension QObject {
     /// (perhaps in other threads) drop them from their lists at their next emission.
     func killIncomingConnections(onlyPassingReceiver: Bool) {
         guard let extra else { return }
+        // Their return-trip calls are released after the lock (a call freed there may free
+        // its connection, whose teardown takes the lock).
+        var killed: [ConnectionBase] = []
+        defer { for connection in killed { connection.retireReturnTrips() } }
         connectionRegistryLock.withLock {
             for (key, connection) in extra.incoming where !onlyPassingReceiver || connection.passesReceiver {
                 connection.alive.store(false, ordering: .releasing)
                 connection.receiverGone.store(true, ordering: .releasing)
                 extra.incoming.removeValue(forKey: key)
+                killed.append(connection)
             }
             if !onlyPassingReceiver {
                 // Pending calls of removed connections are dropped too (their receiver is gone).

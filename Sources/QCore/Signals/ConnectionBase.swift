@@ -48,18 +48,21 @@ class ConnectionBase {
     static let spareLimit = 1024
 
     /// Spent calls that were queued from another thread, handed back by the thread that ran
-    /// them (`returnSpentCall`): a lock-free stack of owned references, as raw bits. Threads
-    /// that ran calls push; the emitting side takes the whole stack at once, so no pop can
-    /// meet a node popped and pushed again meanwhile (the ABA problem).
+    /// them (`returnSpentCall`): a lock-free stack of owned references, as raw bits, or
+    /// `retired` once the connection died. Threads that ran calls push; the emitting side
+    /// takes the whole stack at once, so no pop can meet a node popped and pushed again
+    /// meanwhile (the ABA problem). See ConnectionBase+ReturnTrip.swift.
     let returnedCalls = Atomic<UInt>(0)
     /// The emitting side's spares (owned references linked through `nextSpare`, as raw bits),
-    /// or `senderBusy` while one emission takes from them: an emission that finds it busy
-    /// (another thread emitting at the same moment) allocates instead.
+    /// `senderBusy` while one emission takes from them (an emission that finds it busy, another
+    /// thread emitting at the same moment, allocates instead), or `retired`.
     let senderSpares = Atomic<UInt>(0)
     /// Calls made for a return trip that may still exist (at most `returnTripLimit`), counted
     /// while `senderSpares` is held.
     @exclusivity(unchecked) var senderCirculating = 0
     static let senderBusy: UInt = 1
+    /// The value of both lists once the connection died: nothing is kept any more.
+    static let retired: UInt = 2
     /// At most this many calls of one connection make return trips. A thread that emits to a
     /// loop on the same CPU runs a whole time slice ahead of it (tens of thousands of calls in
     /// flight on this project's 2-CPU test machine), so a cap of 1,024 reused almost none;
@@ -78,12 +81,12 @@ class ConnectionBase {
 
     deinit {
         ConnectionBase.releaseSpares(spareCalls)
-        // Nothing else references the connection now, so no emission holds `senderSpares`.
-        ConnectionBase.releaseSpares(ConnectionBase.spare(bits: senderSpares.load(ordering: .acquiring)))
-        ConnectionBase.releaseSpares(ConnectionBase.spare(bits: returnedCalls.load(ordering: .acquiring)))
+        // The return-trip lists are empty or retired here: each call in them holds this
+        // connection (see ConnectionBase+ReturnTrip.swift).
     }
 
-    private static func releaseSpares(_ first: Unmanaged<QueuedCallEvent>?) {
+    /// Releases a list of spares linked through `nextSpare` (the list's references).
+    static func releaseSpares(_ first: Unmanaged<QueuedCallEvent>?) {
         var next = first
         while let call = next {
             next = call._withUnsafeGuaranteedRef { $0.nextSpare }
@@ -91,62 +94,9 @@ class ConnectionBase {
         }
     }
 
-    private static func spare(bits: UInt) -> Unmanaged<QueuedCallEvent>? {
-        bits == 0 ? nil : Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-    }
-
-    /// For a call queued from a thread other than the receiver's: a spent call handed back by
-    /// the receiver's side (the caller owns the reference), or nil. With nil, `mayCirculate`
-    /// says whether the caller's new call may make the return trip (the count has room and no
-    /// other thread is taking spares of this connection at this moment).
-    @usableFromInline
-    func takeSenderSpare(mayCirculate: inout Bool) -> Unmanaged<QueuedCallEvent>? {
-        var head = senderSpares.exchange(Self.senderBusy, ordering: .acquiring)
-        if head == Self.senderBusy {
-            mayCirculate = false
-            return nil
-        }
-        if head == 0 { head = returnedCalls.exchange(0, ordering: .acquiring) }
-        guard let call = Self.spare(bits: head) else {
-            mayCirculate = senderCirculating < Self.returnTripLimit
-            if mayCirculate { senderCirculating += 1 }
-            senderSpares.store(0, ordering: .releasing)
-            return nil
-        }
-        // Safe: the list owns a reference to each entry.
-        let next = call._withUnsafeGuaranteedRef { $0.nextSpare }
-        senderSpares.store(next.map { UInt(bitPattern: $0.toOpaque()) } ?? 0, ordering: .releasing)
-        return call
-    }
-
-    /// The spares waiting on each side of the return trip (for tests; only while no thread
-    /// emits on this connection or runs its calls).
-    var returnTripSpares: (returned: [ObjectIdentifier], sender: [ObjectIdentifier]) {
-        func list(_ bits: UInt) -> [ObjectIdentifier] {
-            var ids: [ObjectIdentifier] = []
-            var next = Self.spare(bits: bits == Self.senderBusy ? 0 : bits)
-            while let call = next {
-                ids.append(ObjectIdentifier(call.takeUnretainedValue()))
-                next = call._withUnsafeGuaranteedRef { $0.nextSpare }
-            }
-            return ids
-        }
-        return (list(returnedCalls.load(ordering: .acquiring)), list(senderSpares.load(ordering: .acquiring)))
-    }
-
-    /// Hands a spent call (an owned reference) back to the emitting side, from the thread that
-    /// ran it; lock-free.
-    func returnSpentCall(_ call: Unmanaged<QueuedCallEvent>) {
-        let bits = UInt(bitPattern: call.toOpaque())
-        var head = returnedCalls.load(ordering: .relaxed)
-        while true {
-            // Safe: the caller owns the reference; the call is in no list until the exchange.
-            call._withUnsafeGuaranteedRef { $0.nextSpare = Self.spare(bits: head) }
-            let (exchanged, found) = returnedCalls.compareExchange(
-                expected: head, desired: bits, successOrdering: .releasing, failureOrdering: .relaxed)
-            if exchanged { return }
-            head = found
-        }
+    /// The first call of a list stored as raw bits (nil for empty, busy and retired).
+    static func spare(bits: UInt) -> Unmanaged<QueuedCallEvent>? {
+        bits <= retired ? nil : Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
     }
 
     /// A spare call to reuse (the caller owns the list's reference to it). Only from the

@@ -231,7 +231,8 @@ public final class Signal<each Arg>: SignalBase {
             // Safe: a connection's spares are calls of that connection, so of its type;
             // the list's reference passes to the queue.
             spare._withUnsafeGuaranteedRef {
-                unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self).reuse(box: box, args: repeat each args)
+                unsafeDowncast($0, to: SignalCallEvent<repeat each Arg>.self)
+                    .reuse(box: box, holdsBox: fromOtherThread, args: repeat each args)
             }
             postQueuedCall(spare, box: box, blocking: false)
         } else {
@@ -281,11 +282,16 @@ final class SignalCallEvent<each Arg>: QueuedCallEvent {
             })
     }
 
-    /// Makes a spare taken from `box` the call of a new emission.
+    /// Makes a spare taken from `box` the call of a new emission. A spare of the emitting
+    /// side still holds its connection (`holdsBox`); one of the receiver's thread retains it.
     @inlinable
-    func reuse(box: SlotBox<repeat each Arg>, args: repeat each Arg) {
+    func reuse(box: SlotBox<repeat each Arg>, holdsBox: Bool, args: repeat each Arg) {
         self.args = (repeat each args)
-        connectionRef = Unmanaged.passRetained(box)
+        if holdsBox {
+            assert(connectionRef?.toOpaque() == Unmanaged.passUnretained(box).toOpaque(), "a spare of another connection")
+        } else {
+            connectionRef = Unmanaged.passRetained(box)
+        }
         isAccepted = true
     }
 

@@ -96,6 +96,7 @@ public class SignalBase {
     @usableFromInline @discardableResult
     func kill(_ connection: ConnectionBase) -> Bool {
         guard connection.alive.exchange(false, ordering: .acquiringAndReleasing) else { return false }
+        connection.retireReturnTrips()
         connection.unregisterFromReceiver()
         needsCompaction = true
         if emitDepth == 0 { compact() }
@@ -114,6 +115,7 @@ public class SignalBase {
         for i in 0..<count {
             let c = connection(at: i)
             if c.alive.exchange(false, ordering: .acquiringAndReleasing) {
+                c.retireReturnTrips()
                 c.unregisterFromReceiver()
                 any = true
             }

@@ -47,28 +47,22 @@ class QueuedCallEvent: QEvent {
     /// Called once the call ran, on `data`'s thread, by the queue, which hands its reference
     /// over. A reusable signal call (plain-value arguments) that no event filter saw, of a
     /// connection that lives, is kept: one queued from another thread goes back to that side
-    /// (`returnsToSender`); one queued in the receiver's thread goes to the connection's spare
-    /// list when `data` is still that thread and the list has room. A kept call drops its
-    /// reference to the connection, which holds it now, so there is no cycle. Anything else is
-    /// released.
+    /// (`returnsToSender`) with its reference to the connection; one queued in the receiver's
+    /// thread goes to the connection's spare list when `data` is still that thread and the
+    /// list has room, and drops its reference to the connection, which holds it now. Anything
+    /// else is released.
     static func recycle(_ call: consuming QueuedCallEvent, on data: ThreadData) {
         // A filter may have kept the call: only a call no filter saw is reused. (Nothing
         // else hands a call out; a uniqueness check would depend on the optimiser's copies.)
         guard call.reusable && !call.seenByFilters else { return }
         let owned = Unmanaged.passRetained(consume call)
+        if owned._withUnsafeGuaranteedRef({ $0.returnsToSender }) { return handBack(owned) }
         let kept = owned._withUnsafeGuaranteedRef { call -> Bool in
             guard let ref = call.connectionRef else { return false }
             let here = UInt(bitPattern: Unmanaged.passUnretained(data).toOpaque())
             return ref._withUnsafeGuaranteedRef { connection in
-                guard connection.isAlive else { return false }
-                if call.returnsToSender {
-                    // Unlinked before the hand-back: from then on the emitting side may reuse it.
-                    call.connectionRef = nil
-                    connection.returnSpentCall(owned)
-                    ref.release()
-                    return true
-                }
-                guard connection.receiverThreadBits.load(ordering: .acquiring) == here,
+                guard connection.isAlive,
+                    connection.receiverThreadBits.load(ordering: .acquiring) == here,
                     connection.keepSpare(owned)
                 else { return false }
                 call.connectionRef = nil
@@ -77,6 +71,20 @@ class QueuedCallEvent: QEvent {
             }
         }
         if !kept { owned.release() }
+    }
+
+    /// `recycle` for a call queued from another thread: back to the emitting side, keeping
+    /// its reference to the connection (see ConnectionBase+ReturnTrip.swift), unless the
+    /// connection died; then it is released. Out of line: `recycle` stays small for calls
+    /// queued in the receiver's own thread.
+    @inline(never)
+    private static func handBack(_ owned: Unmanaged<QueuedCallEvent>) {
+        let returned = owned._withUnsafeGuaranteedRef { call -> Bool in
+            // Safe: the call holds its connection until it is handed back or released.
+            guard let ref = call.connectionRef else { return false }
+            return ref._withUnsafeGuaranteedRef { $0.isAlive && $0.returnSpentCall(owned) }
+        }
+        if !returned { owned.release() }
     }
 
     /// The call's body, without any check (the rule is `deliver(on:)`).
