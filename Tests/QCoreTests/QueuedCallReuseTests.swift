@@ -109,20 +109,6 @@ struct QueuedCallReuseTests {
         #expect(spare == nil)
     }
 
-    /// A thread that runs `body`.
-    final class Emitter: QThread, @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body; super.init() }
-        override func run() { body() }
-    }
-
-    /// Emits `values` on `signal` from a new thread, in order, and waits for that thread's end.
-    private func emitFromAnotherThread<Value: Sendable>(_ signal: Signal<Value>, _ values: [Value]) {
-        let emitter = Emitter { for value in values { signal.emit(value) } }
-        emitter.start()
-        #expect(emitter.wait(10_000))
-    }
-
     @Test("a call queued from another thread neither takes nor becomes a spare of the receiver's thread")
     func otherThreadsKeepOutOfTheReceiversSpares() {
         let source = Source(), sink = Sink()
@@ -207,8 +193,7 @@ struct QueuedCallReuseTests {
             source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
             emitFromAnotherThread(source.fired, [1])
             QCoreApplication.sendPostedEvents()
-            let bits = box(source.fired).returnedCalls.load(ordering: .acquiring)
-            spare = Unmanaged<QueuedCallEvent>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            spare = lastReturnedCall(box(source.fired))
             #expect(spare != nil)
             source.delete()
             sink.delete()

@@ -12,19 +12,6 @@ struct ReturnTripTests {
     final class Source: QObject { let fired = Signal<Int>() }
     final class Sink: QObject { var values: [Int] = [] }
 
-    /// A thread that runs `body`.
-    final class Emitter: QThread, @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body; super.init() }
-        override func run() { body() }
-    }
-
-    private func emitFromAnotherThread(_ signal: Signal<Int>, _ values: [Int]) {
-        let emitter = Emitter { for value in values { signal.emit(value) } }
-        emitter.start()
-        #expect(emitter.wait(10_000))
-    }
-
     private func box(_ signal: SignalBase) -> ConnectionBase { signal.connection(at: 0) }
 
     @Test("a call handed back keeps its connection, and the other thread's next call reuses it as it is")
@@ -36,14 +23,13 @@ struct ReturnTripTests {
         QCoreApplication.sendPostedEvents()
         let returned = connection.returnTripSpares.returned
         #expect(returned.count == 1)
-        let bits = connection.returnedCalls.load(ordering: .acquiring)
-        let call = Unmanaged<QueuedCallEvent>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
-        #expect(call.connection === connection)
+        let call = lastReturnedCall(connection)
+        #expect(call?.connection === connection)
         emitFromAnotherThread(source.fired, [2])
         QCoreApplication.sendPostedEvents()
         #expect(sink.values == [1, 2])
         #expect(connection.returnTripSpares.returned == returned)
-        #expect(call.connection === connection)
+        #expect(call?.connection === connection)
     }
 
     @Test("disconnecting frees the calls waiting on the emitting side, then the connection")
@@ -56,8 +42,7 @@ struct ReturnTripTests {
             connection = box(source.fired)
             emitFromAnotherThread(source.fired, [1, 2, 3])
             QCoreApplication.sendPostedEvents()
-            let bits = box(source.fired).returnedCalls.load(ordering: .acquiring)
-            spare = Unmanaged<QueuedCallEvent>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            spare = lastReturnedCall(box(source.fired))
             #expect(spare != nil)
             #expect(handle.disconnect())
         }
@@ -129,8 +114,7 @@ struct ReturnTripTests {
             source.fired.connect(receiver: sink, type: .queued) { s, v in s.values.append(v) }
             emitFromAnotherThread(source.fired, [1])
             QCoreApplication.sendPostedEvents()
-            let bits = box(source.fired).returnedCalls.load(ordering: .acquiring)
-            spare = Unmanaged<QueuedCallEvent>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            spare = lastReturnedCall(box(source.fired))
             #expect(spare != nil)
             sink.delete()
         }

@@ -137,3 +137,22 @@ extension Trait where Self == LeakChecked {
     /// Fails a test that leaves QObjects or descriptors behind.
     static var leakChecked: LeakChecked { LeakChecked() }
 }
+
+/// A thread that runs `body` (calls queued from it cross threads).
+final class BodyThread: QThread, @unchecked Sendable {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body; super.init() }
+    override func run() { body() }
+}
+
+/// Emits `values` on `signal` from a new thread, in order, and waits for that thread's end.
+func emitFromAnotherThread<Value: Sendable>(_ signal: Signal<Value>, _ values: [Value]) {
+    let emitter = BodyThread { for value in values { signal.emit(value) } }
+    emitter.start()
+    #expect(emitter.wait(10_000))
+}
+
+/// The last call handed back to `connection`'s emitting side (unretained), if any.
+func lastReturnedCall(_ connection: ConnectionBase) -> QueuedCallEvent? {
+    ConnectionBase.spare(bits: connection.returnedCalls.load(ordering: .acquiring))?.takeUnretainedValue()
+}
