@@ -215,6 +215,48 @@ struct EmissionTests {
         first.delete()
     }
 
+    @Test("when the first of two receiver slots is disconnected, each emission calls the other one")
+    func remainingSlotAfterFirstRemoved() {
+        final class Source: QObject { let fired = Signal<Int>() }
+        final class Sink: QObject { var got: [Int] = [] }
+        let source = Source(), first = Sink(), second = Sink()
+        let a = source.fired.connect(receiver: first) { r, v in r.got.append(v) }
+        source.fired.connect(receiver: second) { r, v in r.got.append(v * 10) }
+        a.disconnect()
+        source.fired.emit(1)
+        source.fired.emit(2)
+        #expect(first.got == [])
+        #expect(second.got == [10, 20])
+        source.delete()
+        first.delete()
+        second.delete()
+    }
+
+    @Test("a lone receiver slot that disconnects itself runs once, and a slot connected later runs instead")
+    func loneSlotDisconnectsItself() {
+        final class Source: QObject { let fired = Signal<Int>() }
+        final class Sink: QObject {
+            var got: [Int] = []
+            var handle: Connection?
+        }
+        let source = Source(), first = Sink(), second = Sink()
+        first.handle = source.fired.connect(receiver: first) { r, v in
+            r.got.append(v)
+            r.handle?.disconnect()
+        }
+        source.fired.emit(1)
+        source.fired.emit(2)
+        #expect(first.got == [1])
+        #expect(source.fired.receiverCount == 0)
+        source.fired.connect(receiver: second) { r, v in r.got.append(v) }
+        source.fired.emit(3)
+        #expect(first.got == [1])
+        #expect(second.got == [3])
+        source.delete()
+        first.delete()
+        second.delete()
+    }
+
     @Test("a functor with no context is direct and is not affected by other objects")
     func plainClosureIsDirect() {
         let s = Signal<Int>()

@@ -69,6 +69,13 @@ let source = Source(), sink = Sink()
 /// otherwise an empty loop), as Qt's emit is a call to the moc-generated signal function.
 @inline(never) func emitOnce(_ source: Source, _ i: Int) { source.value.emit(i) }
 
+/// `k` receiver-slot connections of one slot function, as Qt's peer connects `&Sink::take`
+/// in every row. (Identical closure literals, one per row, were merged by the compiler,
+/// and the one it kept reached the other's body through an extra jump.)
+@MainActor func connectTake(_ k: Int, type: SignalConnectionType<Int> = .auto) {
+    for _ in 0..<k { source.value.connect(receiver: sink, type: type) { s, v in s.take(v) } }
+}
+
 @MainActor func emitRow(slots: Int, _ connect: () -> Void) {
     connect()
     let s = timed { for i in 0..<n { emitOnce(source, i) } }
@@ -80,15 +87,15 @@ switch row {
 // emit1/emit10 connect a receiver's slot (the pair of Qt's member function on a receiver);
 // closure1/closure10 connect plain closures; method1 an unapplied method reference.
 case "emit0": emitRow(slots: 0) {}
-case "emit1", "receiver1": emitRow(slots: 1) { source.value.connect(receiver: sink) { s, v in s.take(v) } }
-case "emit10", "receiver10": emitRow(slots: 10) { for _ in 0..<10 { source.value.connect(receiver: sink) { s, v in s.take(v) } } }
+case "emit1", "receiver1": emitRow(slots: 1) { connectTake(1) }
+case "emit10", "receiver10": emitRow(slots: 10) { connectTake(10) }
 case "closure1": emitRow(slots: 1) { source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v } }
 case "closure10": emitRow(slots: 10) { for _ in 0..<10 { source.value.connect { [unowned(unsafe) sink] v in sink.total &+= v } } }
 case "method1": emitRow(slots: 1) { source.value.connect(sink, Sink.take) }
 case "queued", "queued-exec":
     // Bursts of 1000 queued calls, then sendPostedEvents (queued) or the event loop until
     // they and a final quit ran (queued-exec).
-    source.value.connect(receiver: sink, type: .queued) { s, v in s.take(v) }
+    connectTake(1, type: .queued)
     let loop = QEventLoop()
     let s = timed {
         var left = n

@@ -103,7 +103,7 @@ extension QObject {
         defer { for connection in killed { connection.retireReturnTrips() } }
         connectionRegistryLock.withLock {
             for (key, connection) in extra.incoming where !onlyPassingReceiver || connection.passesReceiver {
-                connection.alive.store(false, ordering: .releasing)
+                connection.markDead()
                 connection.receiverGone.store(true, ordering: .releasing)
                 extra.incoming.removeValue(forKey: key)
                 killed.append(connection)

@@ -7,8 +7,12 @@ import Synchronization
 class ConnectionBase {
     /// How the slot is dispatched (and whether the connection is single-shot).
     @usableFromInline let mode: SlotMode
-    /// Cleared by disconnect (any form) and by either end's teardown.
-    @usableFromInline let alive = Atomic<Bool>(true)
+    /// 0 once disconnected (any form) or either end was torn down; while alive,
+    /// `directReceiverSlot` for an `.auto` connection with a receiver slot (the common
+    /// receiver connection: one compare tells an emission it is alive and how to call it), 1
+    /// for any other.
+    @usableFromInline let liveState: Atomic<UInt8>
+    @usableFromInline static let directReceiverSlot: UInt8 = 2
     /// Set when the receiver/context was destroyed: pending queued calls are then dropped.
     @usableFromInline let receiverGone = Atomic<Bool>(false)
     /// The receiver or context object, valid while `receiverGone` is false (same thread).
@@ -72,8 +76,9 @@ class ConnectionBase {
     /// for small arguments, and are freed when the connection dies.
     static let returnTripLimit = 65_536
 
-    init(mode: SlotMode, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool) {
+    init(mode: SlotMode, receiver: QObject?, methodKey: MethodKey?, canQueue: Bool, hasReceiverSlot: Bool = false) {
         self.mode = mode
+        liveState = Atomic(mode == .auto && hasReceiverSlot ? Self.directReceiverSlot : 1)
         self.receiver = receiver
         self.receiverID = receiver.map(ObjectIdentifier.init)
         self.methodKey = methodKey
@@ -122,7 +127,13 @@ class ConnectionBase {
         return true
     }
 
-    @inline(__always) @usableFromInline var isAlive: Bool { alive.load(ordering: .relaxed) }
+    @inline(__always) @usableFromInline var isAlive: Bool { liveState.load(ordering: .relaxed) != 0 }
+
+    /// Marks the connection dead; returns whether it was alive.
+    @discardableResult
+    func markDead() -> Bool {
+        liveState.exchange(0, ordering: .acquiringAndReleasing) != 0
+    }
 
     /// Points the connection at its receiver's (new) thread. Callers hold the registry lock
     /// or own the connection exclusively.
@@ -160,14 +171,13 @@ struct MethodKey: Hashable {
 @usableFromInline
 final class SlotBox<each Arg>: ConnectionBase {
     @usableFromInline let slot: Slot<repeat each Arg>
-    /// For `connect(receiver:)` (`hasReceiverSlot`): the user's own slot, which takes the
+    /// For `connect(receiver:)` (`liveState` says so): the user's own slot, which takes the
     /// receiver first. A direct emission calls it with the receiver: one indirect call instead
     /// of two through `slot`, which wraps it (an emission to one receiver slot went from 133 to
     /// 111 instructions). Not optional: reading an optional closure for the call copied it
     /// (an atomic retain and release of its context per emission) where the optimiser could
     /// not see through the copy.
     @usableFromInline let receiverSlot: ReceiverSlot<QObject, repeat each Arg>
-    @usableFromInline let hasReceiverSlot: Bool
 
     init(
         slot: Slot<repeat each Arg>, receiverSlot: ReceiverSlot<QObject, repeat each Arg>?, mode: SlotMode,
@@ -175,8 +185,8 @@ final class SlotBox<each Arg>: ConnectionBase {
     ) {
         self.slot = slot
         self.receiverSlot = receiverSlot ?? ReceiverSlot { (_: QObject, _: repeat each Arg) in }
-        hasReceiverSlot = receiverSlot != nil
-        super.init(mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue)
+        super.init(
+            mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue, hasReceiverSlot: receiverSlot != nil)
     }
 }
 

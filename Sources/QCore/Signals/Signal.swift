@@ -40,12 +40,14 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable
     static func emitToSlots(_ signal: Signal, _ args: repeat each Arg) {
         let n = signal.count
-        // Wrapping: the depth is bounded by the stack long before Int's range (a checked
-        // add and subtract cost 4 instructions per emission).
+        // Wrapping: the depth is bounded by the stack long before Int's range (a checked add
+        // and subtract cost 4 instructions per emission). Counted in memory, not restored from
+        // a register: kept across the slot calls, it took the register the loop's index needs.
         signal.emitDepth &+= 1
-        if n == 1 {
-            // Safe: the buffer retains its connections; removals wait for emitDepth 0.
-            emitToSlot(signal, signal.buffer.unsafelyUnwrapped[0], repeat each args)
+        if _fastPath(n == 1) {
+            // Safe: the buffer retains its connections (`first` is its first); removals wait
+            // for emitDepth 0.
+            emitToSlot(signal, signal.first.unsafelyUnwrapped, repeat each args)
         } else {
             // The calling thread's token (one load from the thread pointer), read once.
             emitToEachSlot(signal, n, currentThreadToken(), repeat each args)
@@ -59,10 +61,13 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable @inline(__always)
     static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ args: repeat each Arg) {
         Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
-            let mode = box.mode
-            if mode == .plain {
-                if box.isAlive { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
-            } else if mode == .auto && box.isAlive {
+            // One byte says alive, .auto and with a receiver slot (the common receiver
+            // connection); other live .auto connections (closures with a context) go the same way.
+            let live = box.liveState.load(ordering: .relaxed)
+            if _fastPath(live == ConnectionBase.directReceiverSlot) {
+                // Alive, .auto, with a receiver slot: the common receiver connection. (Its own
+                // copy of the path below: shared, the two calls made the optimiser spill the
+                // argument to the stack before the call.)
                 let bits = box.receiverThreadBits.load(ordering: .acquiring)
                 // Safe: the connection's receiverThreadRef retains this ThreadData, and an
                 // .auto connection has a receiver, which set it at connect (bits are never 0;
@@ -70,9 +75,23 @@ public final class Signal<each Arg>: SignalBase {
                 // plain values: one that captured `box` would retain and release it on every
                 // emission.
                 let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+                if _fastPath(receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() })) {
+                    let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
+                    callDirect(box, live, repeat each args)
+                    scope.end()
+                } else {
+                    signal.queueFromEmission(raw, repeat each args)
+                }
+            } else if box.mode == .plain {
+                if live != 0 { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
+            } else if box.mode == .auto && live != 0 {
+                // A closure with a context object: as above, through the bound slot.
+                let bits = box.receiverThreadBits.load(ordering: .acquiring)
+                // Safe: as above.
+                let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
                 if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() }) {
                     let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
-                    callDirect(box, repeat each args)
+                    box.slot.call(repeat each args)
                     scope.end()
                 } else {
                     signal.queueFromEmission(raw, repeat each args)
@@ -97,20 +116,14 @@ public final class Signal<each Arg>: SignalBase {
             // (compaction waits for emitDepth 0), so index i stays valid and alive.
             let raw = signal.buffer.unsafelyUnwrapped[i]
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
-                let mode = box.mode
-                if mode == .plain {
-                    if here != 0 {
-                        restoreSender(here, saved)
-                        here = 0
-                    }
-                    if box.isAlive { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
-                } else if mode == .auto && box.isAlive {
+                let live = box.liveState.load(ordering: .relaxed)
+                if _fastPath(live == ConnectionBase.directReceiverSlot) || (live != 0 && box.mode == .auto) {
                     let bits = box.receiverThreadBits.load(ordering: .acquiring)
                     // Safe: as in emitToSlot.
                     let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                    if bits == here {
+                    if _fastPath(bits == here) {
                         receiverData._withUnsafeGuaranteedRef { $0.currentConnectionRaw = raw }
-                        callDirect(box, repeat each args)
+                        callDirect(box, live, repeat each args)
                     } else if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == me }) {
                         // The first receiver found in this thread (`here` is only ever this
                         // thread's data, so it is 0 here; restored anyway should a thread
@@ -121,7 +134,7 @@ public final class Signal<each Arg>: SignalBase {
                             saved = $0.currentConnectionRaw
                             $0.currentConnectionRaw = raw
                         }
-                        callDirect(box, repeat each args)
+                        callDirect(box, live, repeat each args)
                     } else {
                         if here != 0 {
                             restoreSender(here, saved)
@@ -134,7 +147,11 @@ public final class Signal<each Arg>: SignalBase {
                         restoreSender(here, saved)
                         here = 0
                     }
-                    signal.dispatch(box, repeat each args)
+                    if box.mode == .plain {
+                        if live != 0 { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
+                    } else {
+                        signal.dispatch(box, repeat each args)
+                    }
                 }
             }
             i += 1
@@ -142,10 +159,11 @@ public final class Signal<each Arg>: SignalBase {
         if here != 0 { restoreSender(here, saved) }
     }
 
-    /// Runs a direct connection's slot: a receiver slot with its receiver, else the closure.
+    /// Runs a live .auto connection's slot in its receiver's thread: a receiver slot with its
+    /// receiver (`live` is `directReceiverSlot`), else the closure.
     @inlinable @inline(__always)
-    static func callDirect(_ box: SlotBox<repeat each Arg>, _ args: repeat each Arg) {
-        if box.hasReceiverSlot {
+    static func callDirect(_ box: SlotBox<repeat each Arg>, _ live: UInt8, _ args: repeat each Arg) {
+        if live == ConnectionBase.directReceiverSlot {
             // Safe: a live connection in its receiver's thread has a live receiver (its
             // teardown kills its connections first).
             Unmanaged<QObject>.fromOpaque(box.receiverAddress)._withUnsafeGuaranteedRef {

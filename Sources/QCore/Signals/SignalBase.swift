@@ -5,6 +5,9 @@ public class SignalBase {
     /// Retained `ConnectionBase` pointers, in connection order.
     @exclusivity(unchecked) @usableFromInline var buffer: UnsafeMutablePointer<UnsafeMutableRawPointer>?
     @exclusivity(unchecked) @usableFromInline var count = 0
+    /// `buffer[0]` while `count` is not 0: an emission to one connection reads it from the
+    /// signal (one dependent load less before the slot is known).
+    @exclusivity(unchecked) @usableFromInline var first: UnsafeMutableRawPointer?
     @exclusivity(unchecked) var capacity = 0
     /// Bit 0: the owner's signals are blocked.
     @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
@@ -70,7 +73,9 @@ public class SignalBase {
             }
         }
         connection.signal = self
-        buffer.unsafelyUnwrapped[count] = Unmanaged.passRetained(connection).toOpaque()
+        let raw = Unmanaged.passRetained(connection).toOpaque()
+        buffer.unsafelyUnwrapped[count] = raw
+        if count == 0 { first = raw }
         count += 1
     }
 
@@ -88,6 +93,7 @@ public class SignalBase {
             }
         }
         count = kept
+        first = kept > 0 ? buffer[0] : nil
         needsCompaction = false
     }
 
@@ -95,7 +101,7 @@ public class SignalBase {
     /// Returns false if it was already dead.
     @usableFromInline @discardableResult
     func kill(_ connection: ConnectionBase) -> Bool {
-        guard connection.alive.exchange(false, ordering: .acquiringAndReleasing) else { return false }
+        guard connection.markDead() else { return false }
         connection.retireReturnTrips()
         connection.unregisterFromReceiver()
         needsCompaction = true
@@ -114,7 +120,7 @@ public class SignalBase {
         }
         for i in 0..<count {
             let c = connection(at: i)
-            if c.alive.exchange(false, ordering: .acquiringAndReleasing) {
+            if c.markDead() {
                 c.retireReturnTrips()
                 c.unregisterFromReceiver()
                 any = true
