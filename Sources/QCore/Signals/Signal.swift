@@ -61,8 +61,7 @@ public final class Signal<each Arg>: SignalBase {
     @inlinable @inline(__always)
     static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ args: repeat each Arg) {
         Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
-            // One byte says alive, .auto and with a receiver slot (the common receiver
-            // connection); other live .auto connections (closures with a context) go the same way.
+            // One byte says alive, and whether .auto with a receiver slot.
             let live = box.liveState.load(ordering: .relaxed)
             if _fastPath(live == ConnectionBase.directReceiverSlot) {
                 // Alive, .auto, with a receiver slot: the common receiver connection. (Its own
@@ -75,7 +74,10 @@ public final class Signal<each Arg>: SignalBase {
                 // plain values: one that captured `box` would retain and release it on every
                 // emission.
                 let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                if _fastPath(receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() })) {
+                let inThisThread = receiverData._withUnsafeGuaranteedRef {
+                    $0.token.load(ordering: .relaxed) == currentThreadToken()
+                }
+                if _fastPath(inThisThread) {
                     let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
                     callDirect(box, live, repeat each args)
                     scope.end()
