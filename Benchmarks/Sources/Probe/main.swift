@@ -76,6 +76,9 @@ let source = Source(), sink = Sink()
     for _ in 0..<k { source.value.connect(receiver: sink, type: type) { s, v in s.take(v) } }
 }
 
+final class ObjectSource: QObject { let value = Signal<QObject>() }
+@inline(never) func emitObject(_ source: ObjectSource, _ object: QObject) { source.value.emit(object) }
+
 @MainActor func emitRow(slots: Int, _ connect: () -> Void) {
     connect()
     let s = timed { for i in 0..<n { emitOnce(source, i) } }
@@ -86,6 +89,14 @@ let source = Source(), sink = Sink()
 switch row {
 // emit1/emit10 connect a receiver's slot (the pair of Qt's member function on a receiver);
 // closure1/closure10 connect plain closures; method1 an unapplied method reference.
+// emit-object: one receiver slot of a signal whose argument is an object (reference
+// counting of arguments; no peer row).
+case "emit-object":
+    let objects = ObjectSource()
+    objects.value.connect(receiver: sink) { s, _ in s.total &+= 1 }
+    let s = timed { for _ in 0..<n { emitObject(objects, sink) } }
+    result(s * 1e9 / Double(n), "ns/emit")
+    verify("slot calls", sink.total, n)
 case "emit0": emitRow(slots: 0) {}
 case "emit1", "receiver1": emitRow(slots: 1) { connectTake(1) }
 case "emit10", "receiver10": emitRow(slots: 10) { connectTake(10) }
