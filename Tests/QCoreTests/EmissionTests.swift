@@ -44,6 +44,27 @@ struct EmissionTests {
         #expect(calls == ["first", "late"])
     }
 
+    @Test("connections made during an emission that outgrow the connection list leave the emission's order intact")
+    func connectionsDuringEmissionGrowTheList() {
+        let s = Signal<Int>()
+        defer { s.disconnectAll() }  // the first slot captures `s`: break the cycle
+        var calls: [String] = []
+        s.connect { _ in
+            calls.append("a")
+            // More than the list's spare room: the list is reallocated while the emission walks it.
+            for _ in 0..<8 { s.connect { _ in calls.append("late") } }
+        }
+        s.connect { _ in calls.append("b") }
+        s.connect { _ in calls.append("c") }
+        s.connect { _ in calls.append("d") }
+        s.emit(1)
+        #expect(calls == ["a", "b", "c", "d"])
+        calls = []
+        s.emit(2)
+        // The 8 made by the first emission run now; the 8 this one makes wait for the next.
+        #expect(calls == ["a", "b", "c", "d"] + Array(repeating: "late", count: 8))
+    }
+
     @Test("a slot that reconnects itself is not called again by the same emission")
     func selfReconnectNotCalledAgain() {
         let s = Signal0()

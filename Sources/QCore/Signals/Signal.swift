@@ -33,18 +33,53 @@ public final class Signal<each Arg>: SignalBase {
         Signal.emitToSlots(self, repeat each args)
     }
 
-    /// The emission loop (kept out of line so an emit with no slots is a load and a branch).
+    /// The emission (kept out of line so an emit with no slots is a load and a branch).
     /// Static, the signal an ordinary argument: as a method, the signal went in the register
     /// of `self`, which the emitting function then saved in a stack frame before even
-    /// checking for slots.
+    /// checking for slots. This function is only the common case, one live receiver slot in
+    /// the calling thread; everything else goes to `emitToSlotsInGeneral`, so that this one
+    /// keeps few values across the slot call (fewer saved registers).
     @inlinable
     static func emitToSlots(_ signal: Signal, _ args: repeat each Arg) {
-        let n = signal.count
+        guard _fastPath(signal.count == 1) else { return emitToSlotsInGeneral(signal, repeat each args) }
+        // Safe: the buffer retains its connections (`first` is its first); removals wait for
+        // emitDepth 0.
+        let raw = signal.first.unsafelyUnwrapped
+        // The receiver's thread data when the slot is a live .auto receiver slot whose
+        // receiver lives in the calling thread (the bits are then never 0: an .auto
+        // connection has a receiver, which set them at connect); 0 otherwise.
+        let bits: UInt = Unmanaged<ConnectionBase>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
+            guard _fastPath(box.liveState.load(ordering: .relaxed) == ConnectionBase.directReceiverSlot) else { return 0 }
+            let bits = box.receiverThreadBits.load(ordering: .acquiring)
+            // Safe: the connection's receiverThreadRef retains this ThreadData.
+            let here = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+                ._withUnsafeGuaranteedRef { $0.token.load(ordering: .relaxed) == currentThreadToken() }
+            return here ? bits : 0
+        }
+        guard _fastPath(bits != 0) else { return emitToSlotsInGeneral(signal, repeat each args) }
         // Wrapping: the depth is bounded by the stack long before Int's range (a checked add
-        // and subtract cost 4 instructions per emission). Counted in memory, not restored from
-        // a register: kept across the slot calls, it took the register the loop's index needs.
+        // and subtract cost 4 instructions per emission).
         signal.emitDepth &+= 1
-        if _fastPath(n == 1) {
+        // Safe: as above; the thread's data outlives the emission.
+        let scope = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+            ._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
+        Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
+            callDirect(box, ConnectionBase.directReceiverSlot, repeat each args)
+        }
+        scope.end()
+        signal.emitDepth &-= 1
+        if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
+    }
+
+    /// Every emission but the common one (`emitToSlots`): several slots, or one that is
+    /// plain, queued, in another thread, single-shot or dead.
+    @inlinable @inline(never)
+    static func emitToSlotsInGeneral(_ signal: Signal, _ args: repeat each Arg) {
+        let n = signal.count
+        // Counted in memory, not restored from a register: kept across the slot calls, it
+        // took the register the loop's index needs.
+        signal.emitDepth &+= 1
+        if n == 1 {
             // Safe: the buffer retains its connections (`first` is its first); removals wait
             // for emitDepth 0.
             emitToSlot(signal, signal.first.unsafelyUnwrapped, repeat each args)
@@ -112,11 +147,14 @@ public final class Signal<each Arg>: SignalBase {
     static func emitToEachSlot(_ signal: Signal, _ n: Int, _ me: UInt, _ args: repeat each Arg) {
         var here: UInt = 0
         var saved: UnsafeMutableRawPointer?
-        var i = 0
-        while i < n {
-            // Safe: the buffer retains every connection, and removals are deferred
-            // (compaction waits for emitDepth 0), so index i stays valid and alive.
-            let raw = signal.buffer.unsafelyUnwrapped[i]
+        // Safe: the buffer retains every connection; removals wait for emitDepth 0, and a
+        // buffer that a connection made meanwhile replaced stays allocated until then
+        // (`append`), so its first n entries stay valid and alive. (Walked by pointer: the
+        // loop then keeps few enough values for the registers a slot call preserves.)
+        var slot = signal.buffer.unsafelyUnwrapped
+        let end = slot + n
+        while slot != end {
+            let raw = slot.pointee
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
                 let live = box.liveState.load(ordering: .relaxed)
                 if _fastPath(live == ConnectionBase.directReceiverSlot) || (live != 0 && box.mode == .auto) {
@@ -156,7 +194,7 @@ public final class Signal<each Arg>: SignalBase {
                     }
                 }
             }
-            i += 1
+            slot += 1
         }
         if here != 0 { restoreSender(here, saved) }
     }

@@ -13,7 +13,10 @@ public class SignalBase {
     @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
     /// Nesting depth of emissions in progress; removals are deferred while it is non-zero.
     @exclusivity(unchecked) @usableFromInline var emitDepth = 0
-    /// Dead connections still in the buffer.
+    /// Buffers a connection made during an emission replaced: the emission still walks the
+    /// one it started with, so they are freed once no emission runs (`compact`).
+    @exclusivity(unchecked) var retiredBuffers: [UnsafeMutablePointer<UnsafeMutableRawPointer>]?
+    /// Dead connections still in the buffer (or retired buffers still allocated).
     @exclusivity(unchecked) @usableFromInline var needsCompaction = false
     /// The QObject that declared the signal (nil for a free-standing signal).
     unowned(unsafe) var owner: QObject?
@@ -48,6 +51,7 @@ public class SignalBase {
         anchorStorage?.signalDestroyed()
         removeAllConnections()
         buffer?.deallocate()
+        for retired in retiredBuffers ?? [] { retired.deallocate() }
     }
 
     /// The number of live connections. Qt: `QObject::receivers(signal)`.
@@ -67,7 +71,17 @@ public class SignalBase {
             if count == capacity {
                 let newCapacity = max(4, capacity * 2)
                 let newBuffer = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: newCapacity)
-                if let buffer { newBuffer.moveInitialize(from: buffer, count: count); buffer.deallocate() }
+                if let buffer {
+                    // Copied, not moved (plain pointers): an emission in progress keeps reading
+                    // the old buffer, which is then freed only once no emission runs.
+                    newBuffer.initialize(from: buffer, count: count)
+                    if emitDepth == 0 {
+                        buffer.deallocate()
+                    } else {
+                        retiredBuffers = (retiredBuffers ?? []) + [buffer]
+                        needsCompaction = true
+                    }
+                }
                 buffer = newBuffer
                 capacity = newCapacity
             }
@@ -81,7 +95,12 @@ public class SignalBase {
 
     /// Drops dead connections from the buffer (never during an emission).
     @usableFromInline func compact() {
-        guard emitDepth == 0, let buffer else { return }
+        guard emitDepth == 0 else { return }
+        if let retired = retiredBuffers {
+            for old in retired { old.deallocate() }
+            retiredBuffers = nil
+        }
+        guard let buffer else { return }
         var kept = 0
         for i in 0..<count {
             let raw = buffer[i]
