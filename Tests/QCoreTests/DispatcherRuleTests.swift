@@ -162,6 +162,56 @@ struct DispatcherRuleTests {
         #expect(poster.wait(3000))
     }
 
+    @Test("after a flood of posts from another thread the loop still blocks, and the next lone post wakes it")
+    func loopWakesForAPostAfterAFlood() {
+        final class CountingSink: QObject {
+            let seen = Atomic<Int>(0)
+            let flooded = Atomic<Bool>(false)
+            var values: [Int] = []
+            override func customEvent(_ event: QEvent) {
+                values.append((event as! ValueEvent).value)
+                seen.add(1, ordering: .releasing)
+            }
+        }
+        final class ValueEvent: QEvent {
+            let value: Int
+            init(_ value: Int) { self.value = value; super.init(.user) }
+        }
+        let flood = EventDispatcher.floodBatch * 3
+        let sink = CountingSink()
+        final class Poster: QThread, @unchecked Sendable {
+            let target: CountingSink, flood: Int
+            init(_ target: CountingSink, _ flood: Int) { self.target = target; self.flood = flood; super.init() }
+            override func run() {
+                for i in 0..<flood { QCoreApplication.postEvent(target, ValueEvent(i)) }
+                target.flooded.store(true, ordering: .releasing)
+                // Once the flood is delivered (in one pass) the loop yields once, finds
+                // nothing and blocks.
+                var e = QElapsedTimer(); e.start()
+                while target.seen.load(ordering: .acquiring) < flood && e.elapsed() < 3000 {}
+                while e.elapsed() < 20 {}
+                QCoreApplication.postEvent(target, ValueEvent(flood))
+            }
+        }
+        let poster = Poster(sink, flood)
+        let safety = QTimer()
+        safety.isSingleShot = true
+        safety.start(3000)
+        var clock = QElapsedTimer()
+        clock.start()
+        poster.start()
+        while !sink.flooded.load(ordering: .acquiring) && clock.elapsed() < 3000 {}
+        QCoreApplication.processEvents()
+        #expect(sink.values.count == flood)
+        while sink.values.count <= flood && safety.isActive {
+            QCoreApplication.processEvents(.waitForMoreEvents)
+        }
+        #expect(sink.values == Array(0...flood))
+        #expect(clock.elapsed() < 1500)
+        safety.stop()
+        #expect(poster.wait(3000))
+    }
+
     @Test("a singleShot with a context in another thread runs in that thread")
     func singleShotRunsInContextThread() {
         let t = QThread()

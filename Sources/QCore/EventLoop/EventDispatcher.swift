@@ -157,6 +157,17 @@ final class EventDispatcher {
     /// True when nothing is registered with the loop: no timer and no watch event.
     var isIdle: Bool { timers.isEmpty && watchEvents == 0 && deferredTimers.isEmpty && firedHead == firedWatches.count }
 
+    /// A delivery of at least this many posted entries means another thread posts faster than
+    /// this one delivers; when the next pass then finds the queue empty, the thread yields its
+    /// CPU once (`sched_yield`) and looks again before it blocks. A producer on the same CPU
+    /// then keeps running and queues a large batch, where otherwise each of its posts to the
+    /// sleeping loop woke it, the scheduler switched to it at once, and it delivered a few
+    /// entries and slept again: one CPU, 1 M calls queued from a thread, 13,000 context
+    /// switches and 9.1 M calls/s without the yield, 5,500 and 12.2 M/s with it. With a
+    /// CPU to itself the yield returns at once (one system call per flood that ends). Smaller
+    /// deliveries (a request now and then) block right away, as before.
+    static let floodBatch = 64
+
     /// One iteration. Returns whether anything was handled.
     @discardableResult
     func processEvents(_ flags: QEventLoop.ProcessEventsFlags) -> Bool {
@@ -172,6 +183,17 @@ final class EventDispatcher {
         var canWait =
             flags.contains(.waitForMoreEvents) && !handled && zeroTimerCount == 0 && deferredTimers.isEmpty
             && mainQueueRef?._withUnsafeGuaranteedRef({ $0.pending }) != true
+        if canWait && threadData.lastDeliveryCount >= EventDispatcher.floodBatch {
+            // The queue ran dry right after a flood: let a producer sharing this CPU go on
+            // before blocking, so that it fills the queue again instead of waking this
+            // thread after every few entries (see `floodBatch`).
+            threadData.lastDeliveryCount = 0
+            sched_yield()
+            if threadData.sendPostedEvents() {
+                handled = true
+                canWait = false
+            }
+        }
         if canWait { canWait = threadData.prepareToBlock() }
         if canWait {
             passesSincePoll = 0

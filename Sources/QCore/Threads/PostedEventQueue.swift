@@ -171,6 +171,7 @@ extension ThreadData {
         mayHavePosted.store(false, ordering: .relaxed)
         loopSleeping.store(false, ordering: .relaxed)
         postLock.unlock()
+        lastDeliveryCount = batch.count
         var delivered = false
         // Each entry is moved out and handed over: no reference counting per entry, and an
         // entry is freed as soon as it was delivered (Qt deletes each posted event then).

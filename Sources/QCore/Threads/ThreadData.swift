@@ -60,6 +60,9 @@ final class ThreadData: @unchecked Sendable {
     /// from another thread that this misses is found before the loop blocks (`prepareToBlock`
     /// looks under the lock).
     let mayHavePosted = Atomic<Bool>(false)
+    /// How many entries the last delivery that found any took; the dispatcher reads it
+    /// before blocking (`EventDispatcher.floodBatch`). The owning thread's alone.
+    @exclusivity(unchecked) var lastDeliveryCount = 0
     @exclusivity(unchecked) var interruptRequested = false
     var waker: EventDispatcherWaker?
     /// The Swift concurrency executor of this thread, made on first use; weak, since the
