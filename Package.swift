@@ -25,9 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // swift-argument-parser: the samples' flags, --help and usage errors (Samples/ only).
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // swift-collections' Heap: the timer queue's min-heap (a tested, inlinable heap
-        // instead of a hand-written one; only its HeapModule product is linked).
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // swift-docc-plugin: `make docs` builds the DocC catalogs (Sources/*/*.docc); a
         // command plugin, linked into nothing.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -53,7 +50,6 @@ let package = Package(
                 "CQKitLoopFD",
                 "CQKitThreads",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -1,5 +1,4 @@
 import CQKitLoopFD
-import HeapModule
 
 #if canImport(Glibc)
 import Glibc
@@ -15,8 +14,8 @@ final class TimerQueue {
     /// The timerfd, watched by the dispatcher's libevent base.
     let fd: Int32
     /// Pending deadlines. A killed timer's entry stays until it reaches the top or the heap is
-    /// compacted (Heap has no removal by key): `isLive` tells them apart.
-    @exclusivity(unchecked) private var heap = Heap<TimerEntry>()
+    /// compacted (a heap has no removal by key): `isLive` tells them apart.
+    @exclusivity(unchecked) private var heap = DeadlineHeap<TimerRecord>()
     /// The deadline the timerfd is armed for: 0 when disarmed, `.max` when it may have
     /// expired (its readiness is then cleared by the next arming).
     @exclusivity(unchecked) private var armed: UInt64 = 0
@@ -37,7 +36,13 @@ final class TimerQueue {
     /// Queues the record's current deadline.
     func schedule(_ record: TimerRecord) {
         record.hasEntry = true
-        heap.insert(TimerEntry(record))
+        heap.insert(record, deadline: record.deadline, sequence: record.sequence)
+    }
+
+    /// False once the entry's timer was killed or its deadline moved on (a stale entry).
+    private static func isLive(_ entry: DeadlineHeap<TimerRecord>.Entry) -> Bool {
+        // Safe: the heap holds a reference to the record while the entry is in it.
+        entry.item._withUnsafeGuaranteedRef { $0.isActive && $0.deadline == entry.deadline }
     }
 
     /// Moves every timer due at `now` to its dispatcher's fired list, in deadline order, and
@@ -45,26 +50,27 @@ final class TimerQueue {
     /// their handler ran).
     func collectDue(now: UInt64) {
         while let top = heap.min, top.deadline <= now {
-            let record = top.record
-            guard top.isLive else {
-                _ = heap.removeMin()
-                continue
+            // The record's next deadline, or 0 when its entry goes (stale, or a zero timer).
+            // Decided while the heap's reference holds the record; the entry is removed (and
+            // the reference released) after.
+            let next: UInt64 = top.item._withUnsafeGuaranteedRef { record in
+                guard record.isActive && record.deadline == top.deadline else { return 0 }
+                record.fired(now: now)
+                if record.interval == 0 {
+                    record.hasEntry = false
+                    return 0
+                }
+                // After `now`: this loop will not see it again.
+                return record.deadline
             }
-            record.fired(now: now)
-            if record.interval == 0 {
-                record.hasEntry = false
-                _ = heap.removeMin()
-            } else {
-                // The next deadline is after `now`: this loop will not see it again.
-                _ = heap.replaceMin(with: TimerEntry(record))
-            }
+            if next == 0 { heap.removeMin() } else { heap.updateMin(deadline: next) }
         }
     }
 
     /// Before the loop blocks: arms the timerfd for the earliest live deadline (or disarms
     /// it) when that differs from what it is armed for.
     func armForBlocking() {
-        while let top = heap.min, !top.isLive { _ = heap.removeMin() }
+        while let top = heap.min, !Self.isLive(top) { heap.removeMin() }
         let target = heap.min?.deadline ?? 0
         guard target != armed else { return }
         armed = target
@@ -87,29 +93,9 @@ final class TimerQueue {
     /// (timers restarted over and over would otherwise grow it without bound).
     func compactIfNeeded(live timers: Dictionary<Int, TimerRecord>.Values) {
         guard heap.count > 2 * timers.count + 64 else { return }
-        heap = Heap(timers.lazy.filter { $0.isActive && $0.hasEntry }.map { TimerEntry($0) })
-    }
-}
-
-/// One pending deadline of a timer; ties break by start order, so timers started in order
-/// with the same interval fire in order.
-struct TimerEntry: Comparable {
-    let deadline: UInt64
-    let record: TimerRecord
-
-    init(_ record: TimerRecord) {
-        deadline = record.deadline
-        self.record = record
-    }
-
-    /// False once the timer was killed or its deadline moved on (a stale entry).
-    var isLive: Bool { record.isActive && record.deadline == deadline }
-
-    static func < (a: TimerEntry, b: TimerEntry) -> Bool {
-        a.deadline != b.deadline ? a.deadline < b.deadline : a.record.sequence < b.record.sequence
-    }
-
-    static func == (a: TimerEntry, b: TimerEntry) -> Bool {
-        a.deadline == b.deadline && a.record === b.record
+        heap.removeAll()
+        for record in timers where record.isActive && record.hasEntry {
+            heap.insert(record, deadline: record.deadline, sequence: record.sequence)
+        }
     }
 }
