@@ -177,14 +177,14 @@ final class SlotBox<each Arg>: ConnectionBase {
     /// 111 instructions). Not optional: reading an optional closure for the call copied it
     /// (an atomic retain and release of its context per emission) where the optimiser could
     /// not see through the copy.
-    @usableFromInline let receiverSlot: ReceiverSlot<QObject, repeat each Arg>
+    @usableFromInline let receiverSlot: ReceiverAddressSlot<repeat each Arg>
 
     init(
-        slot: Slot<repeat each Arg>, receiverSlot: ReceiverSlot<QObject, repeat each Arg>?, mode: SlotMode,
+        slot: Slot<repeat each Arg>, receiverSlot: ReceiverAddressSlot<repeat each Arg>?, mode: SlotMode,
         receiver: QObject?, methodKey: MethodKey?, canQueue: Bool
     ) {
         self.slot = slot
-        self.receiverSlot = receiverSlot ?? ReceiverSlot { (_: QObject, _: repeat each Arg) in }
+        self.receiverSlot = receiverSlot ?? ReceiverAddressSlot { (_: UnsafeMutableRawPointer, _: repeat each Arg) in }
         super.init(
             mode: mode, receiver: receiver, methodKey: methodKey, canQueue: canQueue, hasReceiverSlot: receiverSlot != nil)
     }
@@ -196,6 +196,14 @@ final class SlotBox<each Arg>: ConnectionBase {
 struct ReceiverSlot<Receiver: QObject, each Arg> {
     @usableFromInline let call: (Receiver, repeat each Arg) -> Void
     @usableFromInline init(call: @escaping (Receiver, repeat each Arg) -> Void) { self.call = call }
+}
+
+/// A `ReceiverSlot` as the emission calls it: with the receiver's address, which the slot
+/// receives as its (borrowed) receiver reference.
+@usableFromInline
+struct ReceiverAddressSlot<each Arg> {
+    @usableFromInline let call: (UnsafeMutableRawPointer, repeat each Arg) -> Void
+    @usableFromInline init(call: @escaping (UnsafeMutableRawPointer, repeat each Arg) -> Void) { self.call = call }
 }
 
 /// A slot closure.

@@ -63,10 +63,12 @@ extension Signal {
         }
         // The user's slot itself, for direct emissions to call without `bound` around it.
         // Safe: a class-constrained generic parameter is passed as the plain object reference,
-        // so both struct types hold the same 16-byte function value with the same calling
-        // convention; it is only ever called with `receiver`, which is a `Receiver`.
+        // borrowed, in the register an address goes in, so both struct types hold the same
+        // 16-byte function value with the same calling convention; it is only ever called with
+        // `receiver`'s address while `receiver` lives (the emission calls it directly with
+        // that address: no closure to borrow the object, which copied the arguments once more).
         let direct = unsafeBitCast(
-            ReceiverSlot<Receiver, repeat each Arg>(call: slot), to: ReceiverSlot<QObject, repeat each Arg>.self)
+            ReceiverSlot<Receiver, repeat each Arg>(call: slot), to: ReceiverAddressSlot<repeat each Arg>.self)
         return makeConnection(
             context: receiver, type: type.type, options: options,
             methodKey: MethodKey(file: file, line: line, column: column), passesReceiver: true,
@@ -94,7 +96,7 @@ extension Signal {
     @usableFromInline
     func makeConnection(
         context: QObject?, type: ConnectionType, options: ConnectionOptions, methodKey: MethodKey?,
-        passesReceiver: Bool = false, receiverSlot: ReceiverSlot<QObject, repeat each Arg>? = nil,
+        passesReceiver: Bool = false, receiverSlot: ReceiverAddressSlot<repeat each Arg>? = nil,
         _ slot: Slot<repeat each Arg>
     ) -> Connection {
         checkAffinity("connect to a signal of")

@@ -206,9 +206,7 @@ public final class Signal<each Arg>: SignalBase {
         if live == ConnectionBase.directReceiverSlot {
             // Safe: a live connection in its receiver's thread has a live receiver (its
             // teardown kills its connections first).
-            Unmanaged<QObject>.fromOpaque(box.receiverAddress)._withUnsafeGuaranteedRef {
-                box.receiverSlot.call($0, repeat each args)
-            }
+            box.receiverSlot.call(box.receiverAddress, repeat each args)
         } else {
             box.slot.call(repeat each args)
         }
