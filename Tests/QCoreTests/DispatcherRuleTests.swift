@@ -10,6 +10,17 @@ import Glibc
 
 @Suite("Dispatcher iteration rules", .leakChecked)
 struct DispatcherRuleTests {
+    /// A running 3 s single-shot safety timer (besides a cross-thread wake-up, the only thing
+    /// that can end a blocked pass) and a started clock.
+    private func safetyTimerAndClock() -> (QTimer, QElapsedTimer) {
+        let safety = QTimer()
+        safety.isSingleShot = true
+        safety.start(3000)
+        var clock = QElapsedTimer()
+        clock.start()
+        return (safety, clock)
+    }
+
     @Test("isRunning is false once exit was called, before exec returns")
     func isRunningFalseAfterExit() {
         let loop = QEventLoop()
@@ -146,12 +157,7 @@ struct DispatcherRuleTests {
             }
         }
         let poster = Poster(sink)
-        // Only a 3 s safety timer besides the cross-thread wake-up can end a blocked pass.
-        let safety = QTimer()
-        safety.isSingleShot = true
-        safety.start(3000)
-        var clock = QElapsedTimer()
-        clock.start()
+        let (safety, clock) = safetyTimerAndClock()
         poster.start()
         while sink.types.isEmpty && safety.isActive {
             QCoreApplication.processEvents(.waitForMoreEvents)
@@ -194,11 +200,7 @@ struct DispatcherRuleTests {
             }
         }
         let poster = Poster(sink, flood)
-        let safety = QTimer()
-        safety.isSingleShot = true
-        safety.start(3000)
-        var clock = QElapsedTimer()
-        clock.start()
+        let (safety, clock) = safetyTimerAndClock()
         poster.start()
         while !sink.flooded.load(ordering: .acquiring) && clock.elapsed() < 3000 {}
         QCoreApplication.processEvents()
