@@ -172,7 +172,8 @@ struct MethodKey: Hashable {
 final class SlotBox<each Arg>: ConnectionBase {
     @usableFromInline let slot: Slot<repeat each Arg>
     /// For `connect(receiver:)` (`liveState` says so): the user's own slot, which takes the
-    /// receiver first. A direct emission calls it with the receiver: one indirect call instead
+    /// receiver first. A direct emission calls it with the receiver's address (as a
+    /// `ReceiverAddressSlot`, the same function value): one indirect call instead
     /// of two through `slot`, which wraps it (an emission to one receiver slot went from 133 to
     /// 111 instructions). Not optional: reading an optional closure for the call copied it
     /// (an atomic retain and release of its context per emission) where the optimiser could

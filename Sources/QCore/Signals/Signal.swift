@@ -91,17 +91,15 @@ public final class Signal<each Arg>: SignalBase {
         if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
     }
 
-    /// Calls one slot (the signal's only one): directly when its receiver lives in the calling
-    /// thread, with sender() answering for it meanwhile.
+    /// Calls one slot (the signal's only one) that `emitToSlots` did not take: directly when
+    /// its receiver lives in the calling thread (a context closure; a receiver slot only
+    /// when its thread changed meanwhile), with sender() answering for it; queued otherwise.
     @inlinable @inline(__always)
     static func emitToSlot(_ signal: Signal, _ raw: UnsafeMutableRawPointer, _ args: repeat each Arg) {
         Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
             // One byte says alive, and whether .auto with a receiver slot.
             let live = box.liveState.load(ordering: .relaxed)
-            if _fastPath(live == ConnectionBase.directReceiverSlot) {
-                // Alive, .auto, with a receiver slot: the common receiver connection. (Its own
-                // copy of the path below: shared, the two calls made the optimiser spill the
-                // argument to the stack before the call.)
+            if live != 0 && box.mode == .auto {
                 let bits = box.receiverThreadBits.load(ordering: .acquiring)
                 // Safe: the connection's receiverThreadRef retains this ThreadData, and an
                 // .auto connection has a receiver, which set it at connect (bits are never 0;
@@ -109,10 +107,7 @@ public final class Signal<each Arg>: SignalBase {
                 // plain values: one that captured `box` would retain and release it on every
                 // emission.
                 let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                let inThisThread = receiverData._withUnsafeGuaranteedRef {
-                    $0.token.load(ordering: .relaxed) == currentThreadToken()
-                }
-                if _fastPath(inThisThread) {
+                if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() }) {
                     let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
                     callDirect(box, live, repeat each args)
                     scope.end()
@@ -121,18 +116,6 @@ public final class Signal<each Arg>: SignalBase {
                 }
             } else if box.mode == .plain {
                 if live != 0 { box.slot.call(repeat each args) } else { signal.needsCompaction = true }
-            } else if box.mode == .auto && live != 0 {
-                // A closure with a context object: as above, through the bound slot.
-                let bits = box.receiverThreadBits.load(ordering: .acquiring)
-                // Safe: as above.
-                let receiverData = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                if receiverData._withUnsafeGuaranteedRef({ $0.token.load(ordering: .relaxed) == currentThreadToken() }) {
-                    let scope = receiverData._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
-                    box.slot.call(repeat each args)
-                    scope.end()
-                } else {
-                    signal.queueFromEmission(raw, repeat each args)
-                }
             } else {
                 signal.dispatch(box, repeat each args)
             }
