@@ -25,6 +25,9 @@ class ConnectionBase {
     @usableFromInline let receiverID: ObjectIdentifier?
     /// The receiver's ThreadData as a raw pointer, for the lock-free `.auto` decision.
     @usableFromInline let receiverThreadBits = Atomic<UInt>(0)
+    /// The signal's next connection in connection order (the signal's buffer retains it), nil
+    /// for its last: an emission walks these links (see `SignalBase.append`).
+    @usableFromInline @exclusivity(unchecked) final var nextInSignal: UnsafeMutableRawPointer?
     /// The same ThreadData, retained; written under `connectionRegistryLock`.
     var receiverThreadRef: ThreadData?
     /// The signal it belongs to, cleared when the signal goes away.

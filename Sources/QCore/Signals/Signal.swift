@@ -85,7 +85,7 @@ public final class Signal<each Arg>: SignalBase {
             emitToSlot(signal, signal.first.unsafelyUnwrapped, repeat each args)
         } else {
             // The calling thread's token (one load from the thread pointer), read once.
-            emitToEachSlot(signal, n, currentThreadToken(), repeat each args)
+            emitToEachSlot(signal, currentThreadToken(), repeat each args)
         }
         signal.emitDepth &-= 1
         if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
@@ -127,17 +127,16 @@ public final class Signal<each Arg>: SignalBase {
     /// thread check, and sender()'s record is saved once and restored once for the emission
     /// (each direct slot only sets it; any other slot runs with the record as it was).
     @inlinable @inline(__always)
-    static func emitToEachSlot(_ signal: Signal, _ n: Int, _ me: UInt, _ args: repeat each Arg) {
+    static func emitToEachSlot(_ signal: Signal, _ me: UInt, _ args: repeat each Arg) {
         var here: UInt = 0
         var saved: UnsafeMutableRawPointer?
-        // Safe: the buffer retains every connection; removals wait for emitDepth 0, and a
-        // buffer that a connection made meanwhile replaced stays allocated until then
-        // (`append`), so its first n entries stay valid and alive. (Walked by pointer: the
-        // loop then keeps few enough values for the registers a slot call preserves.)
-        var slot = signal.buffer.unsafelyUnwrapped
-        let end = slot + n
-        while slot != end {
-            let raw = slot.pointee
+        // Safe: the buffer retains every connection and removals wait for emitDepth 0, so the
+        // links from `first` to `last` stay valid; a connection made meanwhile only changes
+        // the link after `last`. (Walked by link, not by index: an indexed loop kept the
+        // buffer's address on the stack and reloaded it for every slot.)
+        var raw = signal.first.unsafelyUnwrapped
+        let last = signal.last.unsafelyUnwrapped
+        while true {
             Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
                 let live = box.liveState.load(ordering: .relaxed)
                 if _fastPath(live == ConnectionBase.directReceiverSlot) || (live != 0 && box.mode == .auto) {
@@ -177,7 +176,9 @@ public final class Signal<each Arg>: SignalBase {
                     }
                 }
             }
-            slot += 1
+            if raw == last { break }
+            // Safe: as above.
+            raw = Unmanaged<ConnectionBase>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.nextInSignal.unsafelyUnwrapped }
         }
         if here != 0 { restoreSender(here, saved) }
     }

@@ -8,15 +8,15 @@ public class SignalBase {
     /// `buffer[0]` while `count` is not 0: an emission to one connection reads it from the
     /// signal (one dependent load less before the slot is known).
     @exclusivity(unchecked) @usableFromInline var first: UnsafeMutableRawPointer?
+    /// `buffer[count - 1]` while `count` is not 0. An emission to several connections walks
+    /// from `first` along `nextInSignal` to the `last` it saw when it began.
+    @exclusivity(unchecked) @usableFromInline var last: UnsafeMutableRawPointer?
     @exclusivity(unchecked) var capacity = 0
     /// Bit 0: the owner's signals are blocked.
     @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
     /// Nesting depth of emissions in progress; removals are deferred while it is non-zero.
     @exclusivity(unchecked) @usableFromInline var emitDepth = 0
-    /// Buffers a connection made during an emission replaced: the emission still walks the
-    /// one it started with, so they are freed once no emission runs (`compact`).
-    @exclusivity(unchecked) var retiredBuffers: [UnsafeMutablePointer<UnsafeMutableRawPointer>]?
-    /// Dead connections still in the buffer (or retired buffers still allocated).
+    /// Dead connections still in the buffer.
     @exclusivity(unchecked) @usableFromInline var needsCompaction = false
     /// The QObject that declared the signal (nil for a free-standing signal).
     unowned(unsafe) var owner: QObject?
@@ -51,7 +51,6 @@ public class SignalBase {
         anchorStorage?.signalDestroyed()
         removeAllConnections()
         buffer?.deallocate()
-        for retired in retiredBuffers ?? [] { retired.deallocate() }
     }
 
     /// The number of live connections. Qt: `QObject::receivers(signal)`.
@@ -72,15 +71,10 @@ public class SignalBase {
                 let newCapacity = max(4, capacity * 2)
                 let newBuffer = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: newCapacity)
                 if let buffer {
-                    // Copied, not moved (plain pointers): an emission in progress keeps reading
-                    // the old buffer, which is then freed only once no emission runs.
-                    newBuffer.initialize(from: buffer, count: count)
-                    if emitDepth == 0 {
-                        buffer.deallocate()
-                    } else {
-                        retiredBuffers = (retiredBuffers ?? []) + [buffer]
-                        needsCompaction = true
-                    }
+                    // An emission in progress does not read the buffer (it follows the
+                    // connections' links), so the old one goes at once.
+                    newBuffer.moveInitialize(from: buffer, count: count)
+                    buffer.deallocate()
                 }
                 buffer = newBuffer
                 capacity = newCapacity
@@ -89,30 +83,40 @@ public class SignalBase {
         connection.signal = self
         let raw = Unmanaged.passRetained(connection).toOpaque()
         buffer.unsafelyUnwrapped[count] = raw
-        if count == 0 { first = raw }
+        if let last {
+            // Only the previous last's link changes: an emission in progress stops at the
+            // last it saw, before following that link.
+            Unmanaged<ConnectionBase>.fromOpaque(last)._withUnsafeGuaranteedRef { $0.nextInSignal = raw }
+        } else {
+            first = raw
+        }
+        last = raw
         count += 1
     }
 
     /// Drops dead connections from the buffer (never during an emission).
     @usableFromInline func compact() {
         guard emitDepth == 0 else { return }
-        if let retired = retiredBuffers {
-            for old in retired { old.deallocate() }
-            retiredBuffers = nil
-        }
         guard let buffer else { return }
         var kept = 0
         for i in 0..<count {
             let raw = buffer[i]
-            if Unmanaged<ConnectionBase>.fromOpaque(raw).takeUnretainedValue().isAlive {
+            let connection = Unmanaged<ConnectionBase>.fromOpaque(raw)
+            if connection.takeUnretainedValue().isAlive {
+                if kept > 0 {
+                    Unmanaged<ConnectionBase>.fromOpaque(buffer[kept - 1])._withUnsafeGuaranteedRef { $0.nextInSignal = raw }
+                }
                 buffer[kept] = raw
                 kept += 1
             } else {
-                Unmanaged<ConnectionBase>.fromOpaque(raw).release()
+                connection._withUnsafeGuaranteedRef { $0.nextInSignal = nil }
+                connection.release()
             }
         }
         count = kept
         first = kept > 0 ? buffer[0] : nil
+        last = kept > 0 ? buffer[kept - 1] : nil
+        if let last { Unmanaged<ConnectionBase>.fromOpaque(last)._withUnsafeGuaranteedRef { $0.nextInSignal = nil } }
         needsCompaction = false
     }
 
