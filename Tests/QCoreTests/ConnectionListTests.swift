@@ -86,4 +86,24 @@ struct ConnectionListTests {
         sinks[2].delete()
         late.delete()
     }
+
+    @Test("a connection killed during nested emissions leaves the list when the outermost one ends")
+    func compactionWaitsForOutermostEmission() {
+        let s = Signal<Int>()
+        defer { s.disconnectAll() }  // the first slot captures `s`: break the cycle
+        var b: Connection?
+        var countAfterInner = -1
+        s.connect { depth in
+            if depth == 0 {
+                s.emit(1)
+                countAfterInner = s.count
+            } else {
+                b?.disconnect()
+            }
+        }
+        b = s.connect { _ in }
+        s.emit(0)
+        #expect(countAfterInner == 2)
+        #expect(s.count == 1)
+    }
 }

@@ -45,30 +45,25 @@ public final class Signal<each Arg>: SignalBase {
         // Safe: the buffer retains its connections (`first` is its first); removals wait for
         // emitDepth 0.
         let raw = signal.first.unsafelyUnwrapped
-        // The receiver's thread data when the slot is a live .auto receiver slot whose
-        // receiver lives in the calling thread (the bits are then never 0: an .auto
-        // connection has a receiver, which set them at connect); 0 otherwise.
-        let bits: UInt = Unmanaged<ConnectionBase>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
-            guard _fastPath(box.liveState.load(ordering: .relaxed) == ConnectionBase.directReceiverSlot) else { return 0 }
-            let bits = box.receiverThreadBits.load(ordering: .acquiring)
-            // Safe: the connection's receiverThreadRef retains this ThreadData.
-            let here = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-                ._withUnsafeGuaranteedRef { $0.token.load(ordering: .relaxed) == currentThreadToken() }
-            return here ? bits : 0
-        }
-        guard _fastPath(bits != 0) else { return emitToSlotsInGeneral(signal, repeat each args) }
-        // Wrapping: the depth is bounded by the stack long before Int's range (a checked add
-        // and subtract cost 4 instructions per emission).
-        signal.emitDepth &+= 1
+        let connection = Unmanaged<ConnectionBase>.fromOpaque(raw)
+        // A live .auto receiver slot, whose receiver lives in the calling thread. (Tested one
+        // after the other: a thread-data value of 0 meaning "not here" cost a test more.)
+        let live = connection._withUnsafeGuaranteedRef { $0.liveState.load(ordering: .relaxed) }
+        guard _fastPath(live == ConnectionBase.directReceiverSlot) else { return emitToSlotsInGeneral(signal, repeat each args) }
+        // Safe: the connection's receiverThreadRef retains this ThreadData, and an .auto
+        // connection has a receiver, which set it at connect (never 0).
+        let bits = connection._withUnsafeGuaranteedRef { $0.receiverThreadBits.load(ordering: .acquiring) }
+        let data = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+        guard _fastPath(data._withUnsafeGuaranteedRef { $0.token.load(ordering: .relaxed) } == currentThreadToken())
+        else { return emitToSlotsInGeneral(signal, repeat each args) }
+        signal.beginEmission()
         // Safe: as above; the thread's data outlives the emission.
-        let scope = Unmanaged<ThreadData>.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
-            ._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
+        let scope = data._withUnsafeGuaranteedRef { SenderScope(data: $0, connection: raw) }
         Unmanaged<SlotBox<repeat each Arg>>.fromOpaque(raw)._withUnsafeGuaranteedRef { box in
             callDirect(box, ConnectionBase.directReceiverSlot, repeat each args)
         }
         scope.end()
-        signal.emitDepth &-= 1
-        if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
+        signal.endEmission()
     }
 
     /// Every emission but the common one (`emitToSlots`): several slots, or one that is
@@ -77,8 +72,8 @@ public final class Signal<each Arg>: SignalBase {
     static func emitToSlotsInGeneral(_ signal: Signal, _ args: repeat each Arg) {
         let n = signal.count
         // Counted in memory, not restored from a register: kept across the slot calls, it
-        // took the register the loop's index needs.
-        signal.emitDepth &+= 1
+        // took a register the loop needs.
+        signal.beginEmission()
         if n == 1 {
             // Safe: the buffer retains its connections (`first` is its first); removals wait
             // for emitDepth 0.
@@ -87,8 +82,7 @@ public final class Signal<each Arg>: SignalBase {
             // The calling thread's token (one load from the thread pointer), read once.
             emitToEachSlot(signal, currentThreadToken(), repeat each args)
         }
-        signal.emitDepth &-= 1
-        if signal.needsCompaction && signal.emitDepth == 0 { signal.compact() }
+        signal.endEmission()
     }
 
     /// Calls one slot (the signal's only one) that `emitToSlots` did not take: directly when
