@@ -159,10 +159,7 @@ public class SignalBase {
     func removeAllConnections() -> Bool {
         var any = false
         beginEmission()
-        defer {
-            emission &-= SignalBase.emissionStep
-            if emitDepth == 0 { compact() }
-        }
+        defer { endEmission() }
         for i in 0..<count {
             let c = connection(at: i)
             if c.markDead() {
