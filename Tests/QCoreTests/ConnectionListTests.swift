@@ -37,7 +37,7 @@ struct ConnectionListTests {
         d = s.connect { _ in order.append("d") }
         s.emit(1)
         #expect(order == ["a", "c"])
-        #expect(s.receiverCount == 2)
+        #expect(s.count == 2)
         order = []
         s.connect { _ in order.append("e") }
         s.emit(2)
@@ -105,5 +105,61 @@ struct ConnectionListTests {
         s.emit(0)
         #expect(countAfterInner == 2)
         #expect(s.count == 1)
+    }
+
+    @Test("a slot that disconnects a later one and connects a new one: the new one runs from the next emission on")
+    func disconnectAndConnectDuringEmission() {
+        let s = Signal<Int>()
+        defer { s.disconnectAll() }  // the first slot captures `s`: break the cycle
+        var order: [String] = []
+        var b: Connection?
+        var connected = false
+        s.connect { _ in
+            order.append("a")
+            b?.disconnect()
+            if !connected {
+                connected = true
+                s.connect { _ in order.append("c") }
+            }
+        }
+        b = s.connect { _ in order.append("b") }
+        s.emit(1)
+        #expect(order == ["a"])
+        order = []
+        s.emit(2)
+        #expect(order == ["a", "c"])
+    }
+
+    @Test("a connection whose release connects another slot leaves the list complete")
+    func releaseThatConnects() {
+        final class OnRelease {
+            let run: () -> Void
+            init(_ run: @escaping () -> Void) { self.run = run }
+            deinit { run() }
+        }
+        let s = Signal<Int>()
+        defer { s.disconnectAll() }  // the slots capture `s`: break the cycle
+        var order: [String] = []
+        var b: Connection?
+        s.connect { _ in
+            order.append("a")
+            b?.disconnect()
+        }
+        do {
+            // Released with b's slot, by the compaction that ends the emission which
+            // disconnected b: it connects "late" while that compaction runs.
+            let hook = OnRelease { s.connect { _ in order.append("late") } }
+            b = s.connect { _ in
+                _ = hook
+                order.append("b")
+            }
+        }
+        s.connect { _ in order.append("c") }
+        s.emit(1)
+        #expect(order == ["a", "c"])
+        order = []
+        s.emit(2)
+        #expect(order == ["a", "c", "late"])
+        #expect(s.count == 3)
     }
 }

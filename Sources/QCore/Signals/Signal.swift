@@ -116,10 +116,11 @@ public final class Signal<each Arg>: SignalBase {
         }
     }
 
-    /// Calls each of `n` slots in connection order. The calling thread's data, once a direct
-    /// slot found its receiver there (`here`, 0 before), spares later receivers in it the
-    /// thread check, and sender()'s record is saved once and restored once for the emission
-    /// (each direct slot only sets it; any other slot runs with the record as it was).
+    /// Calls each slot the signal had when the emission began, in connection order. The
+    /// calling thread's data, once a direct slot found its receiver there (`here`, 0 before),
+    /// spares later receivers in it the thread check, and sender()'s record is saved once and
+    /// restored once for the emission (each direct slot only sets it; any other slot runs with
+    /// the record as it was).
     @inlinable @inline(__always)
     static func emitToEachSlot(_ signal: Signal, _ me: UInt, _ args: repeat each Arg) {
         var here: UInt = 0

@@ -14,8 +14,9 @@ public class SignalBase {
     @exclusivity(unchecked) var capacity = 0
     /// Bit 0: the owner's signals are blocked.
     @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
-    /// Twice the nesting depth of emissions in progress (removals are deferred while it is
-    /// non-zero), plus 1 while dead connections are still in the buffer: an emission adds
+    /// Twice the nesting depth of emissions in progress (removals are deferred while the depth
+    /// is non-zero, that is while this is 2 or more), plus 1 while dead connections are still
+    /// in the buffer: an emission adds
     /// and subtracts `emissionStep`, and a result of 1 after it says "compact now" (one
     /// compare instead of two loads and tests).
     @exclusivity(unchecked) @usableFromInline final var emission = 0
@@ -108,7 +109,7 @@ public class SignalBase {
         if let last {
             // Only the previous last's link changes: an emission in progress stops at the
             // last it saw, before following that link.
-            Unmanaged<ConnectionBase>.fromOpaque(last)._withUnsafeGuaranteedRef { $0.nextInSignal = raw }
+            SignalBase.link(last, to: raw)
         } else {
             first = raw
         }
@@ -116,30 +117,47 @@ public class SignalBase {
         count += 1
     }
 
-    /// Drops dead connections from the buffer (never during an emission).
+    /// Drops dead connections from the buffer (never during an emission). They are released
+    /// only once the list is complete again: a release may run user code (what a slot
+    /// captured), which may connect to this signal or emit it.
     @usableFromInline func compact() {
         guard emitDepth == 0 else { return }
         guard let buffer else { return }
         var kept = 0
+        // The dead ones, in order, linked through their own (now unused) `nextInSignal`.
+        var deadFirst: UnsafeMutableRawPointer?
+        var deadLast: UnsafeMutableRawPointer?
         for i in 0..<count {
             let raw = buffer[i]
             let connection = Unmanaged<ConnectionBase>.fromOpaque(raw)
-            if connection.takeUnretainedValue().isAlive {
-                if kept > 0 {
-                    Unmanaged<ConnectionBase>.fromOpaque(buffer[kept - 1])._withUnsafeGuaranteedRef { $0.nextInSignal = raw }
-                }
+            connection._withUnsafeGuaranteedRef { $0.nextInSignal = nil }
+            if connection._withUnsafeGuaranteedRef({ $0.isAlive }) {
+                if kept > 0 { SignalBase.link(buffer[kept - 1], to: raw) }
                 buffer[kept] = raw
                 kept += 1
             } else {
-                connection._withUnsafeGuaranteedRef { $0.nextInSignal = nil }
-                connection.release()
+                if let deadLast { SignalBase.link(deadLast, to: raw) } else { deadFirst = raw }
+                deadLast = raw
             }
         }
         count = kept
         first = kept > 0 ? buffer[0] : nil
         last = kept > 0 ? buffer[kept - 1] : nil
-        if let last { Unmanaged<ConnectionBase>.fromOpaque(last)._withUnsafeGuaranteedRef { $0.nextInSignal = nil } }
         needsCompaction = false
+        while let raw = deadFirst {
+            let connection = Unmanaged<ConnectionBase>.fromOpaque(raw)
+            deadFirst = connection._withUnsafeGuaranteedRef { dead in
+                defer { dead.nextInSignal = nil }
+                return dead.nextInSignal
+            }
+            connection.release()
+        }
+    }
+
+    /// Sets `connection`'s link to `next`.
+    private static func link(_ connection: UnsafeMutableRawPointer, to next: UnsafeMutableRawPointer) {
+        // Safe: callers pass connections the buffer (or compaction's dead list) retains.
+        Unmanaged<ConnectionBase>.fromOpaque(connection)._withUnsafeGuaranteedRef { $0.nextInSignal = next }
     }
 
     /// Kills one connection: not invoked any more, removed from its receiver's incoming list.
