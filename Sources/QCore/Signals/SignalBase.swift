@@ -16,9 +16,8 @@ public class SignalBase {
     @exclusivity(unchecked) @usableFromInline var flags: UInt8 = 0
     /// Twice the nesting depth of emissions in progress (removals are deferred while the depth
     /// is non-zero, that is while this is 2 or more), plus 1 while dead connections are still
-    /// in the buffer: an emission adds
-    /// and subtracts `emissionStep`, and a result of 1 after it says "compact now" (one
-    /// compare instead of two loads and tests).
+    /// in the buffer: an emission adds and subtracts `emissionStep`, and a result of 1 after
+    /// it says "compact now" (one compare instead of two loads and tests).
     @exclusivity(unchecked) @usableFromInline final var emission = 0
     @usableFromInline static let emissionStep = 2
 
